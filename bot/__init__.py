@@ -1,0 +1,1 @@
+"""The robot's application side: session state machine, app server, channels, CLI."""

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Idempotent set-up of both virtual environments. A second run with unchanged
+# requirement files does nothing (a stamp holds the hash of what was installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+find_python() {  # $1 = minor version, e.g. 3.10
+  local v=$1 p
+  for p in "python$v" "$HOME/.pyenv/versions/$v"*/bin/"python$v" "/usr/bin/python$v" "/usr/local/bin/python$v"; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c "import sys; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.')))" 2>/dev/null; then
+      command -v "$p"; return 0
+    fi
+  done
+  echo "setup: Python $v not found (install it, e.g. 'pyenv install $v')" >&2
+  return 1
+}
+
+stamp_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+# --- Rasa service venv (Python 3.10) --------------------------------------------------------
+rasa_files=(requirements/rasa.txt requirements/rasa-lock.txt)
+rasa_stamp=$(stamp_of "${rasa_files[@]}")
+if [ "$(cat .venv-rasa/.hallbot-stamp 2>/dev/null)" != "$rasa_stamp" ]; then
+  py310=$(find_python 3.10)
+  [ -x .venv-rasa/bin/python ] || "$py310" -m venv .venv-rasa
+  .venv-rasa/bin/pip install -q pip==24.2
+  echo "setup: installing Rasa 3.6.21 into .venv-rasa (a few minutes the first time)"
+  .venv-rasa/bin/pip install -q -r requirements/rasa.txt -c requirements/rasa-lock.txt
+  echo "$rasa_stamp" > .venv-rasa/.hallbot-stamp
+fi
+
+# --- application venv (Python 3.11) ---------------------------------------------------------
+app_files=(requirements/app.txt requirements/app-*.txt requirements/app-lock.txt pyproject.toml scripts/post_install/*.sh)
+app_stamp=$(stamp_of $(ls "${app_files[@]}" 2>/dev/null))
+if [ "$(cat .venv/.hallbot-stamp 2>/dev/null)" != "$app_stamp" ]; then
+  py311=$(find_python 3.11)
+  [ -x .venv/bin/python ] || "$py311" -m venv .venv
+  .venv/bin/pip install -q pip==24.2
+  echo "setup: installing the application venv .venv"
+  reqs=(); for f in requirements/app.txt requirements/app-*.txt; do [ -f "$f" ] && reqs+=(-r "$f"); done
+  .venv/bin/pip install -q "${reqs[@]}" -c requirements/app-lock.txt
+  .venv/bin/pip install -q --no-deps -e .
+  for hook in scripts/post_install/*.sh; do [ -f "$hook" ] && bash "$hook"; done
+  echo "$app_stamp" > .venv/.hallbot-stamp
+fi
+mkdir -p var
