@@ -1,0 +1,76 @@
+"""In-memory 1:N index over L2-normalised embeddings (inner product = cosine) with faiss.
+Exact (flat) below `ivf_min` vectors; an IVF index above, trained once on the vectors it
+holds when it crosses that size. Both add and remove by id without a rebuild."""
+from __future__ import annotations
+
+import threading
+
+import faiss
+import numpy as np
+
+
+class AnnIndex:
+    def __init__(self, dim: int, ivf_min: int = 50_000, nprobe: int = 16) -> None:
+        self.dim = dim
+        self.ivf_min = ivf_min
+        self.nprobe = nprobe
+        self._lock = threading.RLock()
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.kind = "flat"
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        vecs = np.ascontiguousarray(np.asarray(vecs, dtype=np.float32).reshape(-1, self.dim))
+        ids = np.ascontiguousarray(np.asarray(ids, dtype=np.int64).ravel())
+        if len(ids) == 0:
+            return
+        with self._lock:
+            if self.kind == "flat" and len(self) + len(ids) >= self.ivf_min:
+                self._to_ivf(extra=(ids, vecs))
+                return
+            self._index.add_with_ids(vecs, ids)
+
+    def remove(self, ids: list[int] | np.ndarray) -> int:
+        ids = np.asarray(list(ids), dtype=np.int64)
+        if ids.size == 0:
+            return 0
+        with self._lock:
+            return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
+
+    def search(self, vec: np.ndarray, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) best first; ids are -1 where fewer than k vectors exist."""
+        q = np.ascontiguousarray(np.asarray(vec, dtype=np.float32).reshape(1, self.dim))
+        with self._lock:
+            if len(self) == 0:
+                return np.empty(0, np.float32), np.empty(0, np.int64)
+            scores, ids = self._index.search(q, k)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep]
+
+    def _to_ivf(self, extra: tuple[np.ndarray, np.ndarray]) -> None:
+        """Move to IVF: train the coarse quantiser on everything held plus the new batch."""
+        old_ids, old_vecs = self._export()
+        ids = np.concatenate([old_ids, extra[0]])
+        vecs = np.vstack([old_vecs, extra[1]]) if len(old_ids) else extra[1]
+        nlist = int(min(max(4 * np.sqrt(len(ids)), 64), 16384))
+        quantiser = faiss.IndexFlatIP(self.dim)
+        ivf = faiss.IndexIVFFlat(quantiser, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vecs[rng.choice(len(vecs), size=min(len(vecs), nlist * 40), replace=False)]
+        ivf.train(np.ascontiguousarray(sample))
+        ivf.add_with_ids(np.ascontiguousarray(vecs), np.ascontiguousarray(ids))
+        ivf.nprobe = self.nprobe
+        ivf.own_fields = True
+        self._quantiser = quantiser  # keep the Python object alive with the index
+        self._index = ivf
+        self.kind = "ivf"
+
+    def _export(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self)
+        if n == 0:
+            return np.empty(0, np.int64), np.empty((0, self.dim), np.float32)
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        vecs = faiss.vector_to_array(self._index.index.codes).view(np.float32).reshape(n, self.dim)
+        return ids, vecs.astype(np.float32)
