@@ -62,7 +62,6 @@ class AnnIndex:
         ivf.train(np.ascontiguousarray(sample))
         ivf.add_with_ids(np.ascontiguousarray(vecs), np.ascontiguousarray(ids))
         ivf.nprobe = self.nprobe
-        ivf.own_fields = True
         self._quantiser = quantiser  # keep the Python object alive with the index
         self._index = ivf
         self.kind = "ivf"
@@ -72,5 +71,5 @@ class AnnIndex:
         if n == 0:
             return np.empty(0, np.int64), np.empty((0, self.dim), np.float32)
         ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        vecs = faiss.vector_to_array(self._index.index.codes).view(np.float32).reshape(n, self.dim)
+        vecs = faiss.vector_to_array(faiss.downcast_index(self._index.index).codes).view(np.float32).reshape(n, self.dim)
         return ids, vecs.astype(np.float32)
