@@ -117,6 +117,21 @@ class Staff:
     on_duty: bool = True
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A customer's marketing profile (added by the business area; rules in docs/business.md)."""
+    customer_id: str
+    customer_type: str               # loyal / potential / marginal / churned
+    activity: float                  # 0..1
+    credit: int                      # 0..100, from payment punctuality
+    consumption_level: str           # low / medium / high
+    channel_pref: str                # robot / hall / wechat / app / web / ivr / 95598 / bank / auto_debit / none
+    time_pref: str                   # morning / afternoon / evening / night / none
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    computed_at: dt.datetime | None = None
+
+
 @runtime_checkable
 class BusinessSystem(Protocol):
     # -- identity ------------------------------------------------------------------------
@@ -124,6 +139,7 @@ class BusinessSystem(Protocol):
                       id_number: str | None = None, account_no: str | None = None,
                       phone: str | None = None) -> Customer | None: ...
     def accounts_of(self, customer_id: str) -> list[Account]: ...
+    def profile(self, customer_id: str) -> Profile: ...
     # -- bills and payments --------------------------------------------------------------
     def bills(self, account_no: str, *, months: int = 3) -> list[Bill]: ...
     def arrears(self, account_no: str) -> Decimal: ...
@@ -132,9 +148,11 @@ class BusinessSystem(Protocol):
     # -- applications and tickets --------------------------------------------------------
     def create_application(self, kind: str, *, customer_id: str, account_no: str | None,
                            details: dict[str, str]) -> Application: ...
+    def get_application(self, application_id: str) -> Application: ...
     def report_outage(self, *, address: str, phone: str | None, description: str,
                       customer_id: str | None = None) -> OutageTicket: ...
     # -- marketing -----------------------------------------------------------------------
     def recommendations(self, customer_id: str, *, k: int = 3, channel: str = "robot") -> list[Recommendation]: ...
-    def record_event(self, customer_id: str | None, *, channel: str, kind: str, text: str = "") -> None: ...
+    def record_event(self, customer_id: str | None, *, channel: str, kind: str, text: str = "",
+                     phone: str | None = None, account_no: str | None = None) -> None: ...
     def staff_for(self, business_type: str) -> list[Staff]: ...
