@@ -93,6 +93,10 @@ class Transcriber:
             raise RuntimeError(f"cannot load Whisper model {model!r}: {exc} (set HALLBOT_WHISPER_MODEL to a CTranslate2 model dir)") from exc
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """First decode is slow (allocations); do it before the first customer speaks."""
+        self.transcribe(np.random.default_rng(0).normal(0, 0.01, 16000).astype(np.float32))
+
     def transcribe(self, audio: np.ndarray, *, language: str | None = None) -> ASRResult:
         """`audio`: mono float32 at 16 kHz."""
         cfg = self.config

@@ -88,7 +88,8 @@ _CJK_PUNCT = {",": "，", "?": "？", "!": "！", ";": "；", ":": "："}
 
 def cjk_punctuation(text: str) -> str:
     """ASCII punctuation next to Chinese characters -> full-width (Whisper mixes them)."""
-    return re.sub(r"(?<=[\u4e00-\u9fff])\s*([,?!;:])\s*", lambda m: _CJK_PUNCT[m.group(1)], text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s*([,?!;:])\s*", lambda m: _CJK_PUNCT[m.group(1)], text)
+    return re.sub(r"\s*([,?!;:])\s*(?=[\u4e00-\u9fff])", lambda m: _CJK_PUNCT[m.group(1)], text)
 
 
 def clean_transcript(text: str) -> str:

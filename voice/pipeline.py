@@ -67,7 +67,9 @@ class VoicePipeline:
         self.config = config or PipelineConfig()
 
     def warm(self) -> None:
-        """Synthesize fixed prompts into the cache (call once at start-up)."""
+        """Warm the ASR and synthesize fixed prompts into the cache (call once at start-up)."""
+        if hasattr(self.transcriber, "warm"):
+            self.transcriber.warm()
         warm = getattr(self.tts, "warm", None)
         if warm:
             warm([self.config.reprompt_text])

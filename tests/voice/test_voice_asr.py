@@ -1,0 +1,61 @@
+import re
+
+import numpy as np
+import pytest
+
+from voice import audio as A
+from voice.asr import ASRConfig, Transcriber
+
+from .conftest import DATA, transcripts
+
+
+def cer(ref: str, hyp: str) -> float:
+    """Character error rate (Levenshtein over characters, punctuation and spaces removed)."""
+    ref, hyp = (re.sub(r"[\W_]+", "", s) for s in (ref, hyp))
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(1, len(ref))
+
+
+def test_cer_helper():
+    assert cer("我要交电费", "我要交电费。") == 0
+    assert cer("我要交电费", "我要电费") == pytest.approx(0.2)
+
+
+def test_real_mandarin_clip(transcriber):
+    result = transcriber.transcribe(A.to_pipeline(A.load(DATA / "paddlespeech_zh.wav")))
+    assert cer("我认为跑步最重要的就是给我带来了身体健康", result.text) <= 0.1, result.text
+    assert result.language == "zh" and result.audio_s == pytest.approx(5.0, abs=0.01)
+
+
+def test_domain_sentences_in_simplified_with_account_number(transcriber):
+    refs = {f: t for f, t in transcripts().items() if f.startswith("domain_")}
+    errors = []
+    for name, ref in refs.items():
+        text = transcriber.transcribe(A.to_pipeline(A.load(DATA / name))).text
+        errors.append(cer(ref, text))
+        if name == "domain_02.wav":
+            assert "3201234567" in text, text  # account number as digits
+    assert np.mean(errors) <= 0.10, errors
+
+
+def test_silence_and_noise_give_no_text(transcriber):
+    assert transcriber.transcribe(np.zeros(32000, np.float32)).text == ""
+    noise = np.random.default_rng(0).normal(0, 0.01, 32000).astype(np.float32)
+    assert transcriber.transcribe(noise).text == ""
+
+
+def test_bad_model_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(RuntimeError, match="HALLBOT_WHISPER_MODEL"):
+        Transcriber(ASRConfig(model=str(tmp_path)))
+
+
+def test_env_config(monkeypatch):
+    monkeypatch.setenv("HALLBOT_ASR_BEAM", "3")
+    monkeypatch.setenv("HALLBOT_ASR_HOTWORDS", "户号,电费")
+    cfg = ASRConfig.from_env()
+    assert cfg.beam_size == 3 and cfg.hotwords == ("户号", "电费")
+    assert "户号" in ASRConfig().initial_prompt and "普通话" in ASRConfig().initial_prompt

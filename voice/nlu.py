@@ -1,0 +1,49 @@
+"""The NLU step as the pipeline sees it: `respond(session_id, text) -> list[str]`.
+Uses the project's Rasa client (bot.rasa_client.RasaClient) when present, else posts to Rasa's
+REST webhook directly."""
+from __future__ import annotations
+
+import os
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+
+
+def rasa_url() -> str:
+    return os.environ.get("HALLBOT_RASA_URL", DEFAULT_RASA_URL).rstrip("/")
+
+
+def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
+    url = (url or rasa_url()).rstrip("/")
+    try:
+        from bot.rasa_client import RasaClient  # the lead's client, when it exists
+
+        client = RasaClient(url)
+
+        async def respond(session_id: str, text: str) -> list[str]:
+            messages = await client.send(session_id, text)
+            texts = [m.get("text") if isinstance(m, dict) else getattr(m, "text", None) for m in messages]
+            return [t for t in texts if t]
+
+        return respond
+    except (ImportError, TypeError):
+        pass
+    import httpx
+
+    async def respond(session_id: str, text: str) -> list[str]:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            r = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": session_id, "message": text})
+            r.raise_for_status()
+            return [m["text"] for m in r.json() if m.get("text")]
+
+    return respond
+
+
+async def rasa_reachable(url: str | None = None) -> bool:
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            r = await client.get(f"{(url or rasa_url()).rstrip('/')}/status")
+            return r.status_code == 200
+    except httpx.HTTPError:
+        return False
