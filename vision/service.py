@@ -240,7 +240,7 @@ class FaceService:
                                                       face_id=face_id if ok else "", score=round(score, 4),
                                                       attempt=attempt, reason=reason,
                                                       retry=not ok and counts and not give_up)]
-            if give_up or (not ok and not counts):
+            if give_up or (not ok and not counts and reason != "no_consent"):
                 out.append(StaffIntervention(session_id, ts, reason=f"enrolment_{reason}", customer_id=customer_id))
             if ok:
                 state.enrol_failures = 0
