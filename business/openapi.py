@@ -68,6 +68,7 @@ def spec() -> dict:
     cid, acc = ("customer_id", "path"), ("account_no", "path")
     paths = {
         "/health": {"get": {"summary": "存活检查（无需令牌）", "security": [], "responses": {"200": {"description": "OK"}}}},
+        "/openapi.json": {"get": {"summary": "本接口描述（无需令牌）", "security": [], "responses": {"200": {"description": "OK"}}}},
         "/customers": {"get": _op("识别客户：按客户号、人脸ID、身份证号、户号或手机号之一", "Customer", params=[
             ("customer_id", "query"), ("face_id", "query"), ("id_number", "query"), ("account_no", "query"), ("phone", "query")])},
         "/customers/{customer_id}/accounts": {"get": _op("客户有权限的户号（含角色）", "Account", array=True, params=[cid])},

@@ -16,7 +16,7 @@ from business.catalogue import APPLICATION_KINDS, ROLE_PERMISSIONS, TAG_WEIGHTS
 from business.profiles import compute_one, period_of, shift_period
 from business.tariff import money
 
-FALLBACK = ("bill_analysis", "e_invoice", "app_signup")   # common services when few tags match
+FALLBACK = ("bill_analysis", "e_invoice", "outage_notice", "app_signup", "auto_debit")   # common services
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,13 @@ def recommend(session: Session, customer_id: str, now: dt.datetime, k: int, chan
         for rule in session.scalars(select(m.DerivedRule).where(m.DerivedRule.antecedent == last_app)):
             derived[rule.consequent] = (rule.confidence, f"您刚办理完{APPLICATION_KINDS.get(last_app, last_app)}，"
                                                          f"{round(rule.confidence * 100)}%的客户随后还办理了这项业务")
+    def excluded(code: str) -> bool:   # already has it
+        return ((code == "auto_debit" and facts.get("all_auto_debit", False))
+                or (code == "app_signup" and "no_app" not in tags))
+
     scored: list[tuple[float, str, CatalogueItem, str]] = []
     for item in catalogue:
-        if item.code == "auto_debit" and facts.get("all_auto_debit"):
-            continue
-        if item.code == "app_signup" and "no_app" not in tags:
+        if excluded(item.code):
             continue
         matched = sorted(item.tags & tags, key=lambda t: -TAG_WEIGHTS.get(t, 1.0))
         score = sum(TAG_WEIGHTS.get(t, 1.0) for t in matched) * item.priority
@@ -124,7 +126,7 @@ def recommend(session: Session, customer_id: str, now: dt.datetime, k: int, chan
         have = {c[1] for c in chosen}
         for code in FALLBACK:
             item = next((i for i in catalogue if i.code == code), None)
-            if item and code not in have and len(chosen) < k and not (code == "app_signup" and "no_app" not in tags):
+            if item and code not in have and len(chosen) < k and not excluded(code):
                 chosen.append((0.1, code, item, "营业厅常办业务"))
     recs = [Recommendation(item.code, item.title, reason, round(score, 3), item.intent)
             for score, _, item, reason in chosen]

@@ -51,7 +51,7 @@ def precision_report(session, period: str, k: int = 3, window_days: int = 30, ch
     window = dt.timedelta(days=window_days)
     for preds in requests.values():
         for cid, code, at in preds:
-            done = {kind for when, kind in handled.get(cid, ()) if at < when <= at + window}
+            done = {kind for when, kind in handled.get(cid, ()) if at <= when <= at + window}
             by_service[code][0] += 1
             if kinds.get(code) in done:
                 hits += 1
@@ -67,7 +67,8 @@ def backtest(sessions, writer, period: str, k: int = 3, sample: int = 1000, wind
     popularity baseline. The derived-service rules are the current ones (a little hindsight)."""
     start = _month(period)[0] + dt.timedelta(days=9)
     with writer.begin() as s:
-        ids = list(s.scalars(select(m.Customer.customer_id).order_by(m.Customer.customer_id)))
+        ids = list(s.scalars(select(m.Customer.customer_id).where(m.Customer.created_at <= start)
+                             .order_by(m.Customer.customer_id)))
         step = max(1, len(ids) // sample)
         chosen = ids[::step][:sample]
         catalogue = load_catalogue(s)

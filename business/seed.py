@@ -12,6 +12,7 @@ import json
 import math
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
@@ -158,7 +159,7 @@ class Generator:
         return rng.choices([c for c, _ in choices], [w for _, w in choices])[0]
 
     # -- one customer ----------------------------------------------------------------------
-    def generated(self, n: int, batch: _Batch, family_pool: list[str]) -> None:
+    def generated(self, n: int, batch: _Batch, family_pool: deque[str]) -> None:
         rng = random.Random(self.seed * 10_000_019 + n)
         persona = rng.choices([p for p, _ in PERSONAS], [w for _, w in PERSONAS])[0]
         age = min(int(rng.triangular(20, 88, 45)), 88)
@@ -404,7 +405,7 @@ def seed(engine: Engine, customers: int = 10_000, *, seed: int = 42, today: dt.d
     stats = SeedStats()
     with engine.begin() as conn:
         _reference_rows(conn, today)
-    family_pool: list[str] = []
+    family_pool: deque[str] = deque(maxlen=500)   # recent customers: relatives and agents come from here
     n = len(DEMO_CUSTOMERS) + 1
     first = True
     while first or n <= customers:
@@ -416,7 +417,6 @@ def seed(engine: Engine, customers: int = 10_000, *, seed: int = 42, today: dt.d
         for i in range(n, end):
             gen.generated(i, batch, family_pool)
         n = end
-        family_pool = family_pool[-500:]
         with engine.begin() as conn:
             for table in TABLE_ORDER:
                 rows = batch.rows[table]
