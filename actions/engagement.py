@@ -1,0 +1,156 @@
+"""Recommendations, handoff to staff, farewell, face-enrolment consent and fallback help."""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
+
+from actions.identity import recommendation_reply
+from actions.intent_names import BUSINESS_TYPES, display_name
+from actions.services import business, current_customer, guarded, honorific
+
+# What accepting an offered service starts (forms start by running the form action).
+SERVICE_STARTERS = {
+    "query_bill": "action_query_bill", "query_arrears": "action_query_arrears", "pay_bill": "payment_form",
+    "print_invoice": "action_print_invoice", "new_connection": "new_connection_form",
+    "capacity_increase": "capacity_form", "transfer_ownership": "transfer_form", "close_account": "closing_form",
+    "report_outage": "outage_form", "change_tariff": "action_explain_self_service",
+    "sign_auto_debit": "action_explain_self_service",
+}
+
+
+class ActionRecommend(Action):
+    def name(self) -> str:
+        return "action_recommend"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        customer = current_customer(tracker)
+        if customer is None:
+            dispatcher.utter_message(text="确认身份后，我可以根据您的用电情况推荐合适的业务。")
+            return []
+        return recommendation_reply(dispatcher, customer, "根据您的用电情况，") + [SlotSet("pending_request", None)]
+
+
+class ActionAcceptRecommendation(Action):
+    def name(self) -> str:
+        return "action_accept_recommendation"
+
+    async def run(self, dispatcher, tracker, domain):
+        offered = tracker.get_slot("offered_service")
+        starter = SERVICE_STARTERS.get(offered or "")
+        if starter is None:
+            if offered:  # a catalogue service without a dialogue: staff or the app handle it
+                dispatcher.utter_message(text="好的，这项服务需要工作人员为您办理，我这就通知工作人员。")
+                return [SlotSet("offered_service", None), FollowupAction("action_handoff")]
+            dispatcher.utter_message(text="好的，请问您想办理什么业务？")
+            return []
+        dispatcher.utter_message(text="好的，马上为您办理。")
+        return [SlotSet("offered_service", None), FollowupAction(starter)]
+
+
+class ActionDeclineRecommendation(Action):
+    def name(self) -> str:
+        return "action_decline_recommendation"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        offered = tracker.get_slot("offered_service")
+        if offered and tracker.get_slot("customer_id"):
+            business().record_event(tracker.get_slot("customer_id"), channel="robot", kind="declined_recommendation",
+                                    text=offered)
+        dispatcher.utter_message(text="好的。请问您今天想办理什么业务？")
+        return [SlotSet("offered_service", None)]
+
+
+def requested_business(tracker: Tracker) -> str:
+    """The business the customer seems to want: a remembered request, else the latest business intent."""
+    if tracker.get_slot("pending_request"):
+        return tracker.get_slot("pending_request")
+    if tracker.get_slot("business_type"):
+        return tracker.get_slot("business_type")
+    for event in reversed(tracker.events):
+        intent = event.get("parse_data", {}).get("intent", {}).get("name") if event.get("event") == "user" else None
+        if intent in BUSINESS_TYPES:
+            return intent
+    return "general"
+
+
+class ActionHandoff(Action):
+    """Hand the customer to skilled on-duty staff; the app shows the notice on the staff console."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        wanted = requested_business(tracker)
+        business_type = BUSINESS_TYPES.get(wanted, wanted)
+        staff = business().staff_for(business_type)
+        customer_id = tracker.get_slot("customer_id") if tracker.get_slot("identified") else None
+        business().record_event(customer_id, channel="robot", kind="handoff", text=business_type)
+        transcript = [{"who": "customer" if e["event"] == "user" else "robot", "text": e.get("text")}
+                      for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
+        who = f"工作人员{staff[0].name}" if staff else "值班工作人员"
+        dispatcher.utter_message(
+            text=f"好的，已通知{who}，马上过来为您办理{display_name(wanted)}，请稍候。",
+            json_message={"type": "handoff", "customer_id": customer_id, "business_type": business_type,
+                          "staff": [{"staff_id": s.staff_id, "name": s.name} for s in staff[:3]],
+                          "transcript": transcript[-20:]})
+        return [SlotSet("pending_request", None)]
+
+
+class ActionFarewell(Action):
+    def name(self) -> str:
+        return "action_farewell"
+
+    async def run(self, dispatcher, tracker, domain):
+        name = tracker.get_slot("customer_name") if tracker.get_slot("identified") else ""
+        dispatcher.utter_message(text=f"{name + '，' if name else ''}感谢您的光临，再见！祝您生活愉快。")
+        return []
+
+
+class ActionSessionEnd(Action):
+    """The customer walked away: forget everything so the next person starts clean."""
+
+    def name(self) -> str:
+        return "action_session_end"
+
+    async def run(self, dispatcher, tracker, domain):
+        return [AllSlotsReset(), Restarted()]
+
+
+class ActionEnrolFace(Action):
+    """Consent given: record it; the app captures the live face and stores the template."""
+
+    def name(self) -> str:
+        return "action_enrol_face"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        customer = current_customer(tracker)
+        if customer is None:
+            dispatcher.utter_message(text="请先确认身份后再登记人脸。")
+            return []
+        business().record_event(customer.customer_id, channel="robot", kind="face_consent")
+        dispatcher.utter_message(text=f"谢谢{honorific(customer)}。请正对摄像头保持两秒，我来为您登记人脸。",
+                                 json_message={"type": "face_enrolment", "customer_id": customer.customer_id,
+                                               "consent": True})
+        return []
+
+
+class ActionAskAffirmation(Action):
+    """First stage of the two-stage fallback, in Chinese: "您是想查询电费吗？"."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher, tracker, domain):
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        guess = next((r["name"] for r in ranking if r["name"] not in ("nlu_fallback", "out_of_scope")), None)
+        if guess is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        dispatcher.utter_message(text=f"您是想{display_name(guess)}吗？",
+                                 buttons=[{"title": "是的", "payload": f"/{guess}"},
+                                          {"title": "不是", "payload": "/out_of_scope"}])
+        return []

@@ -1,0 +1,71 @@
+"""Process-wide access to the business system and hall services, plus reply formatting."""
+from __future__ import annotations
+
+import functools
+import logging
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from business.adapter import BusinessError, BusinessSystem, Customer
+from identity.id_number import InvalidIdNumber, parse as parse_id
+from identity.sms import SmsVerifier, default_verifier
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def business() -> BusinessSystem:
+    from business.factory import get_business  # imported lazily: the SQL layer is heavy
+    return get_business()
+
+
+@functools.cache
+def sms() -> SmsVerifier:
+    return default_verifier()
+
+
+def yuan(amount: Decimal) -> str:
+    return f"{Decimal(amount).quantize(Decimal('0.01'))}元"
+
+
+def honorific(customer: Customer) -> str:
+    """张伟 -> 张先生 / 李娜 -> 李女士 (sex from the ID number; full name if unknown)."""
+    try:
+        sex = parse_id(customer.id_number).sex
+    except InvalidIdNumber:
+        return customer.name
+    return customer.name[0] + ("先生" if sex == "男" else "女士")
+
+
+def current_customer(tracker: Tracker) -> Customer | None:
+    customer_id = tracker.get_slot("customer_id")
+    if not customer_id or not tracker.get_slot("identified"):
+        return None
+    return business().find_customer(customer_id=customer_id)
+
+
+def say_business_error(dispatcher: CollectingDispatcher, error: BusinessError) -> None:
+    log.warning("business error %s: %s", error.code, error.message)
+    dispatcher.utter_message(text=error.message, json_message={"type": "error", "code": error.code})
+
+
+def guarded(func: Callable[..., Awaitable[list[dict[str, Any]]]]):
+    """Wrap an action's run(): a business-system error becomes a clear reply, never a crash;
+    a bug becomes an apology plus a log entry (the conversation goes on)."""
+
+    @functools.wraps(func)
+    async def run(self, dispatcher, tracker, domain):
+        try:
+            return await func(self, dispatcher, tracker, domain)
+        except BusinessError as error:
+            say_business_error(dispatcher, error)
+        except Exception:  # noqa: BLE001 - last line of defence for the customer
+            log.exception("action %s failed", self.name())
+            dispatcher.utter_message(text="抱歉，系统出了点问题，我已经通知工作人员，请稍候。",
+                                     json_message={"type": "error", "code": "internal"})
+        return []
+
+    return run

@@ -1,0 +1,71 @@
+"""Terminal chat with the running bot. Numbers pick buttons; `:face C000001`, `:left`,
+`:event NAME key=value ...` simulate the hall's sensors; `:quit` leaves."""
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+
+HELP = "输入消息回车发送；数字选择按钮；:face 客户号 模拟刷脸；:left 顾客离开；:event 意图 k=v；:quit 退出"
+
+
+def render(messages: list[BotMessage]) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
+    for message in messages:
+        if message.text:
+            print(f"机器人: {message.text}")
+        for button in message.buttons:
+            buttons.append(button)
+            print(f"   [{len(buttons)}] {button['title']}")
+    if not messages:
+        print("机器人: （无回复）")
+    return buttons
+
+
+def parse_event(line: str) -> tuple[str, dict[str, str]]:
+    words = line.split()
+    if words[0] == ":face":
+        return "EXTERNAL_face_recognized", {"customer_id": words[1]} if len(words) > 1 else {}
+    if words[0] == ":left":
+        return "EXTERNAL_person_left", {}
+    name = words[1] if len(words) > 1 else ""
+    return name, dict(w.split("=", 1) for w in words[2:] if "=" in w)
+
+
+async def chat_loop(url: str, sender: str | None, scripted: list[str] | None) -> int:
+    client = RasaClient(url)
+    sender = sender or f"chat-{uuid.uuid4().hex[:8]}"
+    interactive = scripted is None and sys.stdin.isatty()
+    if interactive:
+        print(f"会话 {sender}  ({HELP})")
+    lines = iter(scripted) if scripted is not None else None
+    buttons: list[dict[str, str]] = []
+    try:
+        while True:
+            if lines is not None:
+                line = next(lines, None)
+            else:
+                line = await asyncio.to_thread(lambda: input("你: ") if interactive else sys.stdin.readline())
+                line = None if line == "" and not interactive else line.rstrip("\n")
+            if line is None or line.strip() == ":quit":
+                return 0
+            if lines is not None or not interactive:
+                print(f"你: {line}")
+            try:
+                if line.startswith(":"):
+                    intent, entities = parse_event(line)
+                    buttons = render(await client.trigger_intent(sender, intent, entities))
+                    continue
+                if line.strip().isdigit() and 0 < int(line) <= len(buttons):
+                    line = buttons[int(line) - 1]["payload"]
+                buttons = render(await client.send(sender, clean_text(line)))
+            except RasaUnavailable as exc:
+                print(f"错误: {exc}", file=sys.stderr)
+                if lines is not None or not interactive:
+                    return 1
+    except (EOFError, KeyboardInterrupt):
+        return 0
+    finally:
+        await client.close()

@@ -1,0 +1,163 @@
+"""Core `hallbot` sub-commands: train, validate, eval, run, chat, rasa."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from bot import rasa_service
+from bot.settings import Settings, load
+from bot.supervisor import PortInUse, Service, StartupFailed, Supervisor
+
+log = logging.getLogger("hallbot")
+
+# Warnings `rasa data validate` prints that are expected by design, each with the reason.
+EXPECTED_VALIDATION_WARNINGS = (
+    # Sensor events arrive through /trigger_intent, never as text, so they have no NLU examples.
+    re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU training data"),
+    # Forms ask for slots with utter_ask_<slot>, and the two-stage fallback uses these two.
+    re.compile(r"The utterance 'utter_(ask_\w+|default)' is not used in any story or rule"),
+    # Rasa 3.6 merges retrieval intents from NLU data into the domain and warns about its own merge.
+    re.compile(r"duplicated intents have been found across multiple domain files: faq"),
+)
+
+
+def _rasa_env() -> dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
+
+def _run_rasa(settings: Settings, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(rasa_service.rasa_command(settings, *args), cwd=settings.root, env=_rasa_env(),
+                          text=True, capture_output=capture)
+
+
+def train(settings: Settings, force: bool = False) -> int:
+    fingerprint = rasa_service.training_fingerprint(settings.root)
+    stamp = settings.model_dir / "hallbot.fingerprint"
+    if not force and settings.model_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        print(f"model up to date ({settings.model_path})")
+        return 0
+    print("training the Rasa model (config, domain, NLU data or stories changed) ...", flush=True)
+    started = time.monotonic()
+    result = _run_rasa(settings, "train", "--config", "config.yml", "--domain", "domain.yml",
+                       "--data", "nlu_data", "stories", "--out", str(settings.model_dir),
+                       "--fixed-model-name", "hallbot", capture=True)
+    if result.returncode != 0 or not settings.model_path.exists():
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        print("training failed", file=sys.stderr)
+        return 1
+    stamp.write_text(fingerprint)
+    print(f"trained {settings.model_path} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def unexpected_warnings(output: str) -> list[str]:
+    warnings = re.findall(r"UserWarning: (.+?)(?:\n\s*More info|\n\S|\Z)", output, flags=re.S)
+    return [w.strip() for w in warnings if not any(p.search(w) for p in EXPECTED_VALIDATION_WARNINGS)]
+
+
+def validate(settings: Settings) -> int:
+    result = _run_rasa(settings, "data", "validate", "--config", "config.yml", "--domain", "domain.yml",
+                       "--data", "nlu_data", "stories", capture=True)
+    output = result.stdout + result.stderr
+    problems = unexpected_warnings(output)
+    for problem in problems:
+        print(f"warning: {problem}")
+    if result.returncode != 0:
+        print(output[-3000:])
+    ok = result.returncode == 0 and not problems
+    print("training data valid" if ok else "training data has problems")
+    return 0 if ok else 1
+
+
+def evaluate(settings: Settings, out_dir: str = "results") -> int:
+    """NLU cross-validation report + confusion matrix (needs no running server)."""
+    result = _run_rasa(settings, "test", "nlu", "--config", "config.yml", "--domain", "domain.yml",
+                       "--nlu", "nlu_data", "--cross-validation", "--folds", "3", "--out", out_dir)
+    if result.returncode == 0:
+        print(f"NLU report: {out_dir}/intent_report.json, confusion matrix: {out_dir}/intent_confusion_matrix.png")
+    return result.returncode
+
+
+def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
+    endpoints = rasa_service.write_endpoints(settings)
+    env = settings.as_env()
+    services = [
+        Service("actions", rasa_service.action_server_command(settings), settings.actions_port,
+                f"http://{settings.host}:{settings.actions_port}/health", startup_timeout_s=60, env=env),
+        Service("rasa", rasa_service.rasa_server_command(settings, endpoints), settings.rasa_port,
+                f"{settings.rasa_url}/status", ready=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
+                startup_timeout_s=300, env=env),
+    ]
+    if with_app:
+        services.append(Service("app", [str(settings.app_python), "-m", "bot.app"], settings.app_port,
+                                f"http://{settings.host}:{settings.app_port}/health", startup_timeout_s=60, env=env))
+    return services
+
+
+def run(settings: Settings, with_app: bool = True) -> int:
+    if train(settings) != 0:
+        return 1
+    supervisor = Supervisor(build_services(settings, with_app), settings.var_dir / "logs", settings.host)
+
+    def _stop(signum, frame):  # Ctrl-C / SIGTERM: stop every child, then leave
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print("starting the action server, the Rasa server and the app server ...", flush=True)
+        timings = supervisor.start()
+        print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
+        print(f"  chat page:  http://{settings.host}:{settings.app_port}/")
+        print(f"  Rasa API:   {settings.rasa_url}")
+        print(f"  terminal:   .venv/bin/hallbot chat")
+        print(f"  logs:       {settings.var_dir / 'logs'}    (Ctrl-C stops everything)", flush=True)
+        supervisor.watch()
+    except PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StartupFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        supervisor.stop()
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        supervisor.stop()
+        print("stopped")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=lambda a: train(load(), a.force))
+
+    p = sub.add_parser("validate", help="rasa data validate, failing on unexpected warnings")
+    p.set_defaults(func=lambda a: validate(load()))
+
+    p = sub.add_parser("eval", help="NLU cross-validation: intent report + confusion matrix")
+    p.add_argument("--out", default="results")
+    p.set_defaults(func=lambda a: evaluate(load(), a.out))
+
+    p = sub.add_parser("run", help="train if needed, start Rasa + actions + app; Ctrl-C stops all")
+    p.add_argument("--no-app", action="store_true", help="only Rasa and the action server")
+    p.set_defaults(func=lambda a: run(load(), not a.no_app))
+
+    p = sub.add_parser("chat", help="text chat with the running bot (for trainers and smoke tests)")
+    p.add_argument("--sender", default=None, help="conversation id (default: a new one)")
+    p.add_argument("--url", default=None, help="Rasa URL (default: HALLBOT_RASA_URL or local)")
+    p.add_argument("-m", "--message", action="append", help="send these messages and exit (repeatable)")
+    p.set_defaults(func=lambda a: asyncio.run(_chat(a)))
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import chat_loop
+
+    return await chat_loop(args.url or load().rasa_url, args.sender, args.message)

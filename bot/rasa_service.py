@@ -1,0 +1,86 @@
+"""How to run the Rasa service: endpoints.yml from settings, and the command lines.
+Nothing here imports rasa; Rasa runs in its own venv (.venv-rasa)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.settings import Settings
+
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories")
+
+
+def tracker_store_config(settings: Settings) -> dict:
+    if not settings.tracker_db:
+        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "tracker.sqlite")}
+    url = urlsplit(settings.tracker_db)
+    if not url.scheme.startswith("postgres"):
+        raise ValueError(f"HALLBOT_TRACKER_DB must be a postgresql:// URL, got {settings.tracker_db!r}")
+    return {"type": "SQL", "dialect": "postgresql", "url": url.hostname or "127.0.0.1", "port": url.port or 5432,
+            "db": url.path.lstrip("/") or "hallbot", "username": url.username or "postgres",
+            "password": url.password or "", "login_db": "postgres"}
+
+
+def lock_store_config(settings: Settings) -> dict | None:
+    if not settings.lock_store:
+        return None  # Rasa's in-memory lock store: fine for one Rasa process
+    url = urlsplit(settings.lock_store)
+    if url.scheme != "redis":
+        raise ValueError(f"HALLBOT_LOCK_STORE must be a redis:// URL, got {settings.lock_store!r}")
+    config = {"type": "redis", "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+              "db": int(url.path.lstrip("/") or 0), "key_prefix": "hallbot"}
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def event_broker_config(settings: Settings) -> dict | None:
+    if not settings.event_broker:
+        return None
+    url = urlsplit(settings.event_broker)
+    return {"type": "pika", "url": url.hostname or "127.0.0.1", "port": url.port or 5672,
+            "username": url.username or "guest", "password": url.password or "guest",
+            "queues": ["hallbot_events"]}
+
+
+def write_endpoints(settings: Settings) -> Path:
+    config: dict = {"action_endpoint": {"url": settings.actions_url},
+                    "tracker_store": tracker_store_config(settings)}
+    for key, value in (("lock_store", lock_store_config(settings)), ("event_broker", event_broker_config(settings))):
+        if value:
+            config[key] = value
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.var_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def training_fingerprint(root: Path) -> str:
+    """Hash of everything training reads: retrain only when it changes."""
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def rasa_command(settings: Settings, *args: str) -> list[str]:
+    """`rasa <args>` through hallbot's launcher (applies the fast-load patch)."""
+    return [str(settings.rasa_python), "-m", "rasa_addons.launch", *args]
+
+
+def rasa_server_command(settings: Settings, endpoints: Path) -> list[str]:
+    return rasa_command(settings, "run", "--enable-api", "--model", str(settings.model_path),
+                        "--endpoints", str(endpoints), "--interface", settings.host,
+                        "--port", str(settings.rasa_port), "--cors", "*")
+
+
+def action_server_command(settings: Settings) -> list[str]:
+    return [str(settings.app_python), "-m", "rasa_sdk", "--actions", "actions",
+            "--port", str(settings.actions_port)]
