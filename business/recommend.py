@@ -79,12 +79,14 @@ def _reason(item: CatalogueItem, tag: str, facts: dict, arrears: dict) -> str:
 
 
 def recommend(session: Session, customer_id: str, now: dt.datetime, k: int, channel: str,
-              catalogue: list[CatalogueItem], log: bool = True, store_profile: bool = True) -> list[Recommendation]:
-    row = session.get(m.CustomerProfile, customer_id)
-    if row is not None and row.computed_at <= now:
+              catalogue: list[CatalogueItem], log: bool = True, historical: bool = False) -> list[Recommendation]:
+    """`historical`: back-testing as of a past `now`, so the profile is computed as of then
+    (and not stored) instead of read from the stored one."""
+    row = None if historical else session.get(m.CustomerProfile, customer_id)
+    if row is not None:
         tags, facts = set(filter(None, row.tags.split(","))), json.loads(row.facts or "{}")
-    else:   # never computed (or back-testing, as of a past moment): compute now
-        profile = compute_one(session, customer_id, now, store=store_profile and row is None)
+    else:   # never computed yet (stored for next time), or back-testing
+        profile = compute_one(session, customer_id, now, store=not historical)
         tags, facts = (set(profile.tags), profile.facts) if profile else (set(), {})
     payable = [no for no, role in session.execute(
         select(m.AccountRole.account_no, m.AccountRole.role).join(m.Account).where(

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from business import models as m
 from business.profiles import handled_business, shift_period
@@ -72,8 +72,9 @@ def backtest(sessions, writer, period: str, k: int = 3, sample: int = 1000, wind
         step = max(1, len(ids) // sample)
         chosen = ids[::step][:sample]
         catalogue = load_catalogue(s)
+        s.execute(delete(m.Prediction).where(m.Prediction.channel == "backtest", m.Prediction.predicted_at == start))
         for cid in chosen:
-            recommend(s, cid, start, k, "backtest", catalogue, log=True, store_profile=False)
+            recommend(s, cid, start, k, "backtest", catalogue, log=True, historical=True)
     with sessions() as s:
         report = precision_report(s, period, k, window_days, channel="backtest")
         # baseline: the k business kinds most handled in the month before, for everybody
