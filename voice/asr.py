@@ -37,11 +37,15 @@ class ASRConfig:
     cpu_threads: int = 2
     language: str = "zh"
     beam_size: int = 1
-    # Whisper pads every input to 30 s; a shorter window (the utterance is < max_utterance_s)
-    # makes the encoder cheaper with the same text on short commands.
-    chunk_length: int = 15
+    # faster-whisper pads every input to a 30 s window (encoder ~0.65 s here on 2 cores).
+    # The short-window path encodes only max(window_s, utterance + 1 s) and decodes once:
+    # same CER on our clips at window 10 s, ~5-8x faster (see BENCHMARKS.md).
+    short_window: bool = True
+    window_s: int = 10
+    chunk_length: int = 30
     initial_prompt: str = field(default_factory=domain_prompt)
     hotwords: tuple[str, ...] = ()
+    vad_gate: bool = True           # Silero finds no speech -> "" (Whisper invents text on silence)
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
 
@@ -56,7 +60,8 @@ class ASRConfig:
             cpu_threads=int(_env("HALLBOT_ASR_THREADS", str(d.cpu_threads))),
             language=_env("HALLBOT_ASR_LANGUAGE", d.language),
             beam_size=int(_env("HALLBOT_ASR_BEAM", str(d.beam_size))),
-            chunk_length=int(_env("HALLBOT_ASR_CHUNK_S", str(d.chunk_length))),
+            short_window=_env("HALLBOT_ASR_SHORT_WINDOW", "1") not in ("0", "false", "no"),
+            window_s=int(_env("HALLBOT_ASR_WINDOW_S", str(d.window_s))),
             initial_prompt=_env("HALLBOT_ASR_PROMPT", d.initial_prompt),
             hotwords=tuple(w.strip() for w in hot.split(",") if w.strip()) if hot else d.hotwords,
         )
@@ -107,6 +112,15 @@ class Transcriber:
         prompt = cfg.initial_prompt if (lang or "zh").startswith("zh") else None
         hotwords = " ".join(cfg.hotwords) if cfg.hotwords and (lang or "zh").startswith("zh") else None
         t0 = time.perf_counter()
+        if cfg.vad_gate and not self._has_speech(audio):
+            return ASRResult(text="", raw_text="", language=lang or "", audio_s=audio_s,
+                             elapsed_s=time.perf_counter() - t0)
+        if cfg.short_window and audio_s <= 28 and lang:
+            with self._lock:
+                raw = self._short_window(audio, lang, prompt)
+            text = clean_transcript(raw) if lang.startswith("zh") else raw
+            return ASRResult(text=text, raw_text=raw, language=lang, audio_s=audio_s,
+                             elapsed_s=time.perf_counter() - t0, segments=[raw] if raw else [])
         with self._lock:
             segments, info = self.model.transcribe(
                 audio, language=lang, beam_size=cfg.beam_size, initial_prompt=prompt, hotwords=hotwords,
@@ -119,6 +133,43 @@ class Transcriber:
         text = clean_transcript(raw) if (info.language or "zh").startswith("zh") else raw
         return ASRResult(text=text, raw_text=raw, language=info.language, audio_s=audio_s,
                          elapsed_s=time.perf_counter() - t0, segments=texts)
+
+
+    @staticmethod
+    def _has_speech(audio: np.ndarray, threshold: float = 0.5) -> bool:
+        from .vad import SileroVAD
+
+        if not len(audio) or float(np.max(np.abs(audio))) < 1e-4:
+            return False
+        return bool(SileroVAD().probabilities(audio).max(initial=0.0) >= threshold)
+
+    def _short_window(self, audio: np.ndarray, language: str, prompt: str | None) -> str:
+        """One encoder pass over a window just longer than the utterance, one greedy decode."""
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
+
+        cfg = self.config
+        window = min(30, max(cfg.window_s, int(np.ceil(len(audio) / 16000 + 1.0))))
+        window += window % 2  # the encoder's conv stride is 2
+        n = window * 16000
+        feats = self.model.feature_extractor(np.pad(audio[:n], (0, max(0, n - len(audio)))))[:, : window * 100]
+        encoded = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], dtype=np.float32)))
+        tok = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
+        prompt_ids = ([tok.sot_prev] + tok.encode(" " + prompt.strip())) if prompt else []
+        prompt_ids += list(tok.sot_sequence) + [tok.no_timestamps]
+        # ~4 chars/s spoken Chinese, <= 2 tokens a char: a cap that also cuts decoding loops
+        max_length = min(448, len(prompt_ids) + int(10 * len(audio) / 16000) + 16)
+        result = self.model.model.generate(
+            encoded, [prompt_ids], beam_size=cfg.beam_size, max_length=max_length, return_scores=True,
+            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1])[0]
+        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
+        avg_logprob = result.scores[0] * len(ids) / (len(ids) + 1) if ids else -10.0
+        # Whisper's own silence rule: likely no speech AND an unsure decode -> nothing said
+        if result.no_speech_prob > cfg.no_speech_threshold and avg_logprob < cfg.log_prob_threshold:
+            return ""
+        if result.no_speech_prob > 0.9:
+            return ""
+        return tok.decode(ids).strip()
 
 
 _shared: Transcriber | None = None

@@ -10,19 +10,14 @@ import sys
 def _transcribe(args: argparse.Namespace) -> int:
     from . import audio as A
     from .asr import get_transcriber
-    from .vad import SileroVAD
 
     try:
         samples = A.to_pipeline(A.validate(A.load(args.file), name=args.file))
     except A.AudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    probs = SileroVAD().probabilities(samples)
-    if not len(probs) or probs.max() < 0.5:  # Whisper invents text on speech-free audio
-        text, raw, rtf = "", "", 0.0
-    else:
-        result = get_transcriber().transcribe(samples, language=args.language)
-        text, raw, rtf = result.text, result.raw_text, result.rtf
+    result = get_transcriber().transcribe(samples, language=args.language)  # VAD-gated
+    text, raw, rtf = result.text, result.raw_text, result.rtf
     if args.json:
         print(json.dumps({"file": args.file, "text": text, "raw_text": raw, "rtf": round(rtf, 3)}, ensure_ascii=False))
     else:

@@ -48,6 +48,22 @@ def test_silence_and_noise_give_no_text(transcriber):
     assert transcriber.transcribe(noise).text == ""
 
 
+def test_short_window_path_agrees_with_full_window(transcriber):
+    full = Transcriber(ASRConfig(short_window=False))
+    for name in ("paddlespeech_zh.wav", "domain_05.wav"):
+        audio = A.to_pipeline(A.load(DATA / name))
+        short, standard = transcriber.transcribe(audio), full.transcribe(audio)
+        assert cer(standard.text, short.text) <= 0.1, (short.text, standard.text)
+
+
+def test_vad_gate_stops_invented_text_on_digital_silence(transcriber):
+    assert transcriber.transcribe(np.zeros(48000, np.float32)).text == ""
+    ungated = Transcriber(ASRConfig(vad_gate=False))
+    quiet = np.random.default_rng(3).normal(0, 0.003, 48000).astype(np.float32)
+    assert transcriber.transcribe(quiet).text == ""
+    ungated.transcribe(quiet)  # may or may not invent text; it must not crash
+
+
 def test_bad_model_dir_is_a_clear_error(tmp_path):
     with pytest.raises(RuntimeError, match="HALLBOT_WHISPER_MODEL"):
         Transcriber(ASRConfig(model=str(tmp_path)))
