@@ -146,3 +146,16 @@ def test_gallery_on_postgresql(tmp_path):
     g2 = make_gallery(tmp_path, url=url)
     assert g2.identify(vec, 0.9, 0.02).customer_id == "PG1"
     assert g2.delete_customer("PG1") == (1, 1)
+
+
+def test_ivf_repartitions_as_the_gallery_grows():
+    rng = np.random.default_rng(2)
+    data = unit(rng.normal(size=(4000, DIM)))
+    idx = AnnIndex(DIM, ivf_min=500, nprobe=8, retrain_factor=4)
+    idx.add(np.arange(600), data[:600])
+    first = idx._index.nlist
+    idx.remove([3])
+    idx.add(np.arange(600, 4000), data[600:])  # >= 4x the trained size: re-partition
+    assert idx._index.nlist > first and len(idx) == 3999
+    assert idx.search(data[3], 1)[1][0] != 3  # the removed one stays removed
+    assert idx.search(data[3999], 1)[1][0] == 3999 and idx.search(data[10], 1)[1][0] == 10
