@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .config import VisionConfig
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 GOOD_ENOUGH = 0.8      # a frame this good is used at once, without waiting for more
 MAX_UNKNOWN_TRIES = 3  # re-try an unknown track this many times (the person may turn)
 MAX_CARD_ERRORS = 3    # ID-card read failures in a session before staff is called
+MAX_SIDE = 1280        # larger frames are scaled down before detection
 
 
 @dataclass
@@ -108,6 +110,10 @@ class FaceService:
             rgb = to_rgb(frame)
         except BadImage as exc:
             return InvalidImage("", 0.0, reason=str(exc))
+        if max(rgb.shape[:2]) > MAX_SIDE:  # bound detection time on oversized frames
+            scale = MAX_SIDE / max(rgb.shape[:2])
+            rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)),
+                             interpolation=cv2.INTER_AREA)
         faces = self.engine.detect(rgb)
         if not faces:
             return NoFace("", 0.0)
@@ -126,6 +132,13 @@ class FaceService:
 
     def process_frame(self, session_id: str, frame: Any, ts: float | None = None) -> list[VisionEvent]:
         ts = time.time() if ts is None else float(ts)
+        try:
+            return self._process_frame(session_id, frame, ts)
+        except Exception as exc:  # a bug or a native-library error must not stop the robot
+            log.exception("vision: frame processing failed")
+            return [InvalidImage(session_id, ts, reason=f"processing_error: {type(exc).__name__}: {exc}")]
+
+    def _process_frame(self, session_id: str, frame: Any, ts: float) -> list[VisionEvent]:
         obs = self.observe(frame)
         if isinstance(obs, InvalidImage):
             return [InvalidImage(session_id, ts, reason=obs.reason)]

@@ -173,3 +173,23 @@ def test_delete_removes_every_trace(lina, portraits, vision_config):
     events = run_frames(lina, "s3", [portraits["astronaut"]] * 3)
     assert not of(events, FaceRecognized) and of(events, UnknownFace)
     assert not lina.enrol_image("C000002", portraits["astronaut"]).ok  # consent is gone too
+
+
+def test_engine_failure_is_an_event_not_a_crash(make_service, portraits):
+    svc = make_service(emotion=False)
+
+    class Exploding:
+        name, dim = svc.engine.name, svc.engine.dim
+
+        def detect(self, rgb):
+            raise RuntimeError("native library fault")
+
+    svc.engine = Exploding()
+    events = svc.process_frame("s", portraits["astronaut"], 1.0)
+    assert len(events) == 1 and isinstance(events[0], InvalidImage) and "processing_error" in events[0].reason
+
+
+def test_oversized_frame_is_scaled_for_detection(lina, portraits):
+    big = cv2.resize(portraits["astronaut"], (2400, 2400))
+    events = run_frames(lina, "big", [big] * 3)
+    assert of(events, FaceRecognized)
