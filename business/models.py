@@ -96,6 +96,7 @@ class Payment(Base):
     paid_at: Mapped[dt.datetime] = mapped_column(DateTime)
     actor_customer_id: Mapped[str | None] = mapped_column(String(16))
     balance_after: Mapped[Decimal] = mapped_column(Money)
+    __table_args__ = (Index("ix_payments_actor_time", "actor_customer_id", "paid_at"),)
 
 
 class Application(Base):
@@ -139,7 +140,8 @@ class Invoice(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     actor_customer_id: Mapped[str | None] = mapped_column(String(16))
-    __table_args__ = (UniqueConstraint("account_no", "period", name="uq_invoice_account_period"),)
+    __table_args__ = (UniqueConstraint("account_no", "period", name="uq_invoice_account_period"),
+                      Index("ix_invoices_actor_time", "actor_customer_id", "issued_at"))
 
 
 class StaffMember(Base):

@@ -116,15 +116,16 @@ class SqlBusiness:
         return sorted(out, key=lambda a: (order.get(a.role, 9), a.account_no))
 
     def profile(self, customer_id: str) -> Profile:
-        with self.writer.begin() as s:
+        with self.sessions() as s:
             self._customer(s, customer_id)
             row = s.get(m.CustomerProfile, customer_id)
-            if row is None:
+        if row is None:     # first time: compute and store it
+            with self.writer.begin() as s:
                 compute_one(s, customer_id, self.clock())
                 row = s.get(m.CustomerProfile, customer_id)
-            return Profile(row.customer_id, row.customer_type, row.activity, row.credit, row.consumption_level,
-                           row.channel_pref, row.time_pref, tuple(filter(None, row.keywords.split(","))),
-                           tuple(filter(None, row.tags.split(","))), row.computed_at)
+        return Profile(row.customer_id, row.customer_type, row.activity, row.credit, row.consumption_level,
+                       row.channel_pref, row.time_pref, tuple(filter(None, row.keywords.split(","))),
+                       tuple(filter(None, row.tags.split(","))), row.computed_at)
 
     # -- bills and payments ------------------------------------------------------------------
     def bills(self, account_no: str, *, months: int = 3) -> list[Bill]:
