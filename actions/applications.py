@@ -182,4 +182,4 @@ class ActionExplainSelfService(Action):
         dispatcher.utter_message(
             text=f"{what}可以在网上国网App“办电”栏目自助办理，也可以由工作人员在柜台为您办理。需要我请工作人员来帮您吗？",
             buttons=[{"title": "请工作人员办理", "payload": "/request_human"}, {"title": "不用了", "payload": "/deny"}])
-        return [SlotSet("business_type", "tariff_change" if intent == "change_tariff" else "auto_debit")]
+        return [SlotSet("business_type", intent)]

@@ -72,7 +72,7 @@ def requested_business(tracker: Tracker) -> str:
         intent = event.get("parse_data", {}).get("intent", {}).get("name") if event.get("event") == "user" else None
         if intent in BUSINESS_TYPES:
             return intent
-    return "general"
+    return "consult"
 
 
 class ActionHandoff(Action):
@@ -84,7 +84,7 @@ class ActionHandoff(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         wanted = requested_business(tracker)
-        business_type = BUSINESS_TYPES.get(wanted, wanted)
+        business_type = BUSINESS_TYPES.get(wanted, "consult")
         staff = business().staff_for(business_type)
         customer_id = tracker.get_slot("customer_id") if tracker.get_slot("identified") else None
         business().record_event(customer_id, channel="robot", kind="handoff", text=business_type)

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.intent_names import SERVICE_INTENTS
 from actions.services import business, guarded, honorific, sms
 from business.adapter import BusinessError, Customer
 from identity.account_number import InvalidNumber, mask_phone, parse_account_no, parse_phone
@@ -33,7 +34,9 @@ def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, l
         dispatcher.utter_message(text=f"{lead}请问今天想办理什么业务？")
         return [SlotSet("offered_service", None)]
     top = recs[0]
-    buttons = [{"title": r.title, "payload": f"/{r.intent}" if r.intent else "/ask_recommendation"} for r in recs]
+    intents = [r.intent or SERVICE_INTENTS.get(r.service_code) for r in recs]
+    buttons = [{"title": r.title, "payload": f"/{intent}" if intent else "/request_human"}
+               for r, intent in zip(recs, intents)]
     dispatcher.utter_message(
         text=f"{lead}{top.reason}，需要现在为您办理“{top.title}”吗？",
         buttons=buttons,
@@ -41,7 +44,7 @@ def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, l
                       "items": [{"code": r.service_code, "title": r.title, "reason": r.reason,
                                  "intent": r.intent, "score": r.score} for r in recs]},
     )
-    return [SlotSet("offered_service", top.intent or f"service:{top.service_code}")]
+    return [SlotSet("offered_service", intents[0] or f"service:{top.service_code}")]
 
 
 class ActionGreetCustomer(Action):
@@ -132,14 +135,16 @@ class ActionIdentityConfirmed(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        reset = [SlotSet("identity_key", None), SlotSet("sms_code", None), SlotSet("candidate_customer_id", None)]
+        # pending_request has done its job (the resume rules matched it before this action ran)
+        reset = [SlotSet("identity_key", None), SlotSet("sms_code", None), SlotSet("candidate_customer_id", None),
+                 SlotSet("pending_request", None)]
         if tracker.get_slot("identified"):
             dispatcher.utter_message(text=f"身份确认成功，{tracker.get_slot('customer_name')}您好！")
             return reset
         dispatcher.utter_message(text="身份确认没有成功，我已通知工作人员过来帮您办理，请稍候。",
                                  json_message={"type": "handoff", "reason": "identity_failed",
                                                "pending_request": tracker.get_slot("pending_request")})
-        return reset + [SlotSet("pending_request", None)]
+        return reset
 
 
 class ActionAlreadyIdentified(Action):

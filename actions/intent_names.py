@@ -12,13 +12,19 @@ INTENT_NAMES = {
     "inform": "补充信息", "faq": "业务咨询",
 }
 
-# Business intents -> business types understood by staff routing and the business system.
+# Dialogue intents and business_type entity values -> business types of the business system's staff skills (business.catalogue).
 BUSINESS_TYPES = {
-    "query_bill": "billing", "query_arrears": "billing", "pay_bill": "payment",
-    "print_invoice": "invoice", "report_outage": "outage", "new_connection": "new_connection",
-    "capacity_increase": "capacity_increase", "transfer_ownership": "transfer",
-    "close_account": "closing", "change_tariff": "tariff_change", "sign_auto_debit": "auto_debit",
+    "query_bill": "query_bill", "query_arrears": "query_bill", "pay_bill": "pay_bill",
+    "print_invoice": "print_invoice", "report_outage": "report_outage", "new_connection": "new_connection",
+    "capacity_increase": "capacity_increase", "transfer_ownership": "transfer", "close_account": "closing",
+    "change_tariff": "tariff", "sign_auto_debit": "pay_bill", "complain": "complaint",
+    # values of the business_type entity (nlu_data/synonyms.yml)
+    "payment": "pay_bill", "invoice": "print_invoice", "outage": "report_outage", "tariff_change": "tariff",
+    "auto_debit": "pay_bill", "transfer": "transfer", "closing": "closing",
 }
+
+# Catalogue services that have no dialogue intent of their own, but one that explains them.
+SERVICE_INTENTS = {"auto_debit": "sign_auto_debit", "tou_tariff": "change_tariff"}
 
 
 def display_name(intent: str | None) -> str:

@@ -50,7 +50,9 @@ def train(settings: Settings, force: bool = False) -> int:
                        "--data", "nlu_data", "stories", "--out", str(settings.model_dir),
                        "--fixed-model-name", "hallbot", capture=True)
     if result.returncode != 0 or not settings.model_path.exists():
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        noise = ("it/s", "Processed ", "Epochs:")
+        output = "\n".join(l for l in (result.stdout + result.stderr).splitlines() if not any(n in l for n in noise))
+        sys.stderr.write(output[-5000:] + "\n")
         print("training failed", file=sys.stderr)
         return 1
     stamp.write_text(fingerprint)

@@ -1,0 +1,120 @@
+"""A real hall for dialogue tests: the trained Rasa model served by a Rasa server (its own
+venv), the action server, and a freshly seeded business database, all on free ports."""
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.commands import build_services
+from bot.settings import ROOT, Settings
+from bot.supervisor import Supervisor
+
+DEMO_CUSTOMERS = "150"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(var_dir: Path, **overrides) -> Settings:
+    return Settings(var_dir=var_dir, rasa_port=free_port(), actions_port=free_port(), app_port=free_port(),
+                    **overrides)
+
+
+@dataclass
+class Reply:
+    messages: list[dict]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.get("text") or "" for m in self.messages)
+
+    @property
+    def buttons(self) -> list[dict]:
+        return [b for m in self.messages for b in m.get("buttons") or []]
+
+    def custom(self, kind: str) -> dict | None:
+        return next((m["custom"] for m in self.messages if (m.get("custom") or {}).get("type") == kind), None)
+
+
+@dataclass
+class Conversation:
+    rasa_url: str
+    sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:10]}")
+
+    def say(self, text: str) -> Reply:
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text},
+                              timeout=60)
+        assert response.status_code == 200, response.text
+        return Reply(response.json())
+
+    def event(self, intent: str, **entities) -> Reply:
+        response = httpx.post(f"{self.rasa_url}/conversations/{self.sender}/trigger_intent",
+                              params={"output_channel": "latest"}, json={"name": intent, "entities": entities},
+                              timeout=60)
+        assert response.status_code == 200, response.text
+        return Reply(response.json().get("messages", []))
+
+    def slots(self) -> dict:
+        return httpx.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30).json()["slots"]
+
+
+@dataclass
+class Hall:
+    settings: Settings
+
+    def conversation(self) -> Conversation:
+        return Conversation(self.settings.rasa_url)
+
+    def sms_code(self, phone: str) -> str:
+        from identity.sms import OutboxGateway
+
+        code = OutboxGateway(self.settings.var_dir / "sms_outbox.jsonl").last_code(phone)
+        assert code, f"no SMS sent to {phone}"
+        return code
+
+
+def seed_business(var_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed in this process first, so the action server's first turn does not pay for it."""
+    monkeypatch.setenv("HALLBOT_VAR_DIR", str(var_dir))
+    monkeypatch.setenv("HALLBOT_DEMO_CUSTOMERS", DEMO_CUSTOMERS)
+    from business import factory
+
+    factory.reset()
+    factory.get_business()
+    factory.reset()
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    model = ROOT / "models" / "hallbot.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make test` (it trains first) or `.venv/bin/hallbot train`")
+    return model
+
+
+def start_hall(var_dir: Path, **overrides) -> tuple[Supervisor, Settings]:
+    settings = make_settings(var_dir, **overrides)
+    supervisor = Supervisor(build_services(settings, with_app=False), var_dir / "logs", settings.host)
+    supervisor.start()
+    return supervisor, settings
+
+
+@pytest.fixture(scope="session")
+def hall(trained_model, tmp_path_factory) -> Hall:
+    var_dir = tmp_path_factory.mktemp("hall-var")
+    with pytest.MonkeyPatch.context() as mp:
+        seed_business(var_dir, mp)
+        mp.setenv("HALLBOT_DEMO_CUSTOMERS", DEMO_CUSTOMERS)
+        supervisor, settings = start_hall(var_dir)
+    try:
+        yield Hall(settings)
+    finally:
+        supervisor.stop()
