@@ -212,17 +212,18 @@ async def report(request: web.Request) -> web.Response:
 
 
 async def _scheduler(app: web.Application, interval_s: float):
-    """Recompute profiles on a schedule (first run after one interval)."""
+    """Keep profiles at most interval_s old (checked at start, then hourly at most)."""
+    fn = getattr(app[BUSINESS], "recompute_if_stale", None)
+    if fn is None:      # an HTTP-backed or third-party system schedules its own
+        return
     while True:
-        await asyncio.sleep(interval_s)
-        fn = getattr(app[BUSINESS], "recompute_profiles", None)
-        if fn is None:
-            return
         try:
-            stats = await asyncio.get_running_loop().run_in_executor(app[POOL], fn)
-            log.info("profiles recomputed: %s", stats)
+            stats = await asyncio.get_running_loop().run_in_executor(app[POOL], fn, interval_s)
+            if stats:
+                log.info("profiles recomputed: %s", stats)
         except Exception:
             log.exception("scheduled profile recompute failed")
+        await asyncio.sleep(min(interval_s, 3600))
 
 
 def make_app(business: BusinessSystem, token: str, *, profile_interval_s: float | None = None,

@@ -81,6 +81,9 @@ def get_business() -> BusinessSystem:
                 _instance = HttpBusiness(url, os.environ.get("HALLBOT_BUSINESS_TOKEN", ""))
             else:
                 _instance = open_sql()
+                interval = float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", 86400))
+                if interval > 0:
+                    _instance.start_profile_schedule(interval)
         return _instance
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
+import time
 from decimal import Decimal
 from typing import Callable
 
@@ -20,6 +22,7 @@ from business.profiles import RecomputeStats, compute_one, keyword_trends, recom
 from business.recommend import CatalogueItem, arrears_by_account, load_catalogue, recommend
 from business.tariff import money
 
+log = logging.getLogger(__name__)
 PENDING = ("submitted", "in_progress")
 FORBIDDEN_MESSAGES = {
     "pay": "您不是该户号的户主或授权人，不能为该户号缴费",
@@ -319,6 +322,28 @@ class SqlBusiness:
     # -- administration (CLI and HTTP API; not part of the robot's interface) -----------------
     def recompute_profiles(self) -> RecomputeStats:
         return recompute_all(self.sessions, self.writer, self.clock())
+
+    def recompute_if_stale(self, max_age_s: float) -> RecomputeStats | None:
+        """Recompute when the newest profile is older than max_age_s (several processes sharing
+        one database then recompute once, not once each)."""
+        with self.sessions() as s:
+            newest = s.scalar(select(func.max(m.CustomerProfile.computed_at)))
+        if newest is not None and (self.clock() - newest).total_seconds() < max_age_s:
+            return None
+        return self.recompute_profiles()
+
+    def start_profile_schedule(self, interval_s: float) -> threading.Thread:
+        """Daemon thread keeping profiles at most interval_s old."""
+        def loop() -> None:
+            while True:
+                try:
+                    self.recompute_if_stale(interval_s)
+                except Exception:  # noqa: BLE001 - a failed run is retried next time
+                    log.exception("scheduled profile recompute failed")
+                time.sleep(min(interval_s, 3600))
+        thread = threading.Thread(target=loop, name="profile-schedule", daemon=True)
+        thread.start()
+        return thread
 
     def keyword_trends(self, period: str, top: int = 20) -> list[tuple[str, int]]:
         with self.sessions() as s:

@@ -44,3 +44,12 @@ def test_backtest_against_popularity_baseline(sqlite_biz):
     assert sum(n for n, _ in report.by_service.values()) == 300
     with sqlite_biz.sessions() as s:   # back-testing does not touch the stored (current) profiles
         assert s.scalar(select(m.CustomerProfile.computed_at).limit(1)) == sqlite_biz.clock()
+
+
+def test_recompute_only_when_stale(sqlite_biz):
+    assert sqlite_biz.recompute_if_stale(3600) is None          # computed "now" by the fixture
+    later = sqlite_biz.clock() + dt.timedelta(hours=2)
+    sqlite_biz.clock = lambda: later
+    stats = sqlite_biz.recompute_if_stale(3600)
+    assert stats is not None and stats.customers == 300
+    assert sqlite_biz.recompute_if_stale(3600) is None
