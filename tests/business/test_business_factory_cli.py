@@ -63,3 +63,35 @@ def test_cli_seed_profiles_report_keywords(tmp_path, capsys):
     assert main(["business", "report", "--period", "2026-13", "--db", url]) == 2
     assert main(["business", "keywords", "--period", "2026-10", "--db", url]) == 0
     assert main(["business", "seed", "--customers", "1", "--replace", "--db", url]) == 2
+
+
+def test_cli_serve_answers_over_http(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "HALLBOT_DEMO_CUSTOMERS": "20"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "business", "serve", "--db", url, "--port", str(port),
+                             "--token", "s3cret", "--profile-interval", "0"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        resp = httpx.get(base + "/customers", params={"id_number": "110101198503071235"},
+                         headers={"Authorization": "Bearer s3cret"})
+        assert resp.status_code == 200 and resp.json()["customer_id"] == "C000001"
+    finally:
+        proc.terminate()
+        proc.wait(10)
