@@ -61,6 +61,9 @@ def cut_repetitions(text: str, max_repeats: int = 2) -> str:
     return text
 
 
+_YAO_AS_YAO = re.compile(r"(?<=[号是码为：:])要(?=[0-9零〇○一幺二两三四五六七八九]{4,})")
+
+
 def normalise_digits(text: str) -> str:
     """Runs of >= 4 spoken digits become Arabic digits ('三二零一幺二' -> '320112'); digit runs
     with stray spaces/commas inside (as Whisper writes long numbers) are joined."""
@@ -69,6 +72,7 @@ def normalise_digits(text: str) -> str:
         digits = "".join(CN_DIGITS.get(ch, ch) for ch in chunk if ch in CN_DIGITS or ch.isdigit())
         return digits if len(digits) >= 4 else chunk
 
+    text = _YAO_AS_YAO.sub("1", text)  # 幺 (spoken 1) heard as 要 right before a number
     return _DIGIT_RUN.sub(repl, text)
 
 

@@ -38,6 +38,7 @@ class PipelineConfig:
     vad: VADConfig = field(default_factory=VADConfig.from_env)
     output_rate: int = 16000            # BotAudio sample rate (browser/phone side resamples)
     chunk_ms: int = 100                 # BotAudio chunk length
+    first_chunk_chars: int = 12         # a longer first sentence is cut at its first comma
     early_asr: bool = True              # start ASR at the tentative pause, use it if no resume
     barge_in: bool = True
     barge_in_threshold: float = 0.7     # stricter during playback: residual echo must not cut in
@@ -236,7 +237,7 @@ class VoiceSession:
 
         rate, chunk = self.cfg.output_rate, int(self.cfg.output_rate * self.cfg.chunk_ms / 1000)
         seq = 0
-        sentences = split_sentences(text)
+        sentences = split_sentences(text, first_max_chars=self.cfg.first_chunk_chars)
         for i, sentence in enumerate(sentences):
             engine = self.p.tts.engine_for(sentence)
             audio = await asyncio.to_thread(engine.synthesize, sentence)

@@ -30,8 +30,9 @@ class VADConfig:
     start_threshold: float = 0.5   # probability that opens speech
     stop_threshold: float = 0.35   # below this counts as silence (hysteresis)
     min_speech_ms: int = 160       # shorter blips (clicks, coughs) are not utterances
-    pause_ms: int = 256            # tentative end: the pipeline may start ASR early
-    end_silence_ms: int = 600      # final end of utterance
+    pause_ms: int = 192            # tentative end: the pipeline starts ASR early
+    end_silence_ms: int = 600      # final end of utterance; the largest part of turn latency, but
+                                   # 500 ms split the real test clip at its mid-sentence pause
     pre_roll_ms: int = 320         # audio kept before speech start (onsets are soft)
     max_utterance_s: float = 20.0  # forced end: Whisper's window is 30 s
 

@@ -41,4 +41,6 @@ def test_spoken_digits_become_account_numbers():
     assert normalise_digits("户号是三二零幺二三四五六七") == "户号是3201234567"
     assert normalise_digits("手机 138 1234 5678") == "手机 13812345678"
     assert normalise_digits("一二三") == "一二三"  # too short to be a number
+    assert normalise_digits("手机号是要3912345678") == "手机号是13912345678"  # 幺 heard as 要
+    assert normalise_digits("我要1000元") == "我要1000元"
     assert clean_transcript("我的户号是三二零一,二三四五六七。") == "我的户号是3201234567。"

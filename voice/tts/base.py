@@ -44,8 +44,8 @@ class TTSEngine(abc.ABC):
     def engine_for(self, text: str) -> "TTSEngine":
         return self
 
-    def stream(self, text: str) -> Iterator[SpeechChunk]:
-        sentences = split_sentences(text)
+    def stream(self, text: str, first_max_chars: int = 12) -> Iterator[SpeechChunk]:
+        sentences = split_sentences(text, first_max_chars=first_max_chars)
         if not sentences:
             raise TTSError(f"nothing to say in {text!r}")
         for i, sentence in enumerate(sentences):

