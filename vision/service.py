@@ -10,6 +10,7 @@ Every bad input comes back as an event (InvalidImage, NoFace, QualityRejected, I
 never as an exception."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -39,10 +40,13 @@ GOOD_ENOUGH = 0.8      # a frame this good is used at once, without waiting for 
 MAX_UNKNOWN_TRIES = 3  # re-try an unknown track this many times (the person may turn)
 MAX_CARD_ERRORS = 3    # ID-card read failures in a session before staff is called
 MAX_SIDE = 1280        # larger frames are scaled down before detection
+REFRESH_S = 5.0        # how often the gallery checks SQL for other processes' changes
+SESSION_IDLE_S = 3600  # session state unused this long is dropped
 
 
 @dataclass
 class _Session:
+    last_seen: float = field(default_factory=time.monotonic)
     tracker: FaceTracker = field(default_factory=FaceTracker)
     emotions: EmotionTimeline = field(default_factory=EmotionTimeline)
     enrol_failures: int = 0
@@ -85,11 +89,25 @@ class FaceService:
             self.emotion = emotion
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
+        self._last_refresh = time.monotonic()
 
     # -- sessions -------------------------------------------------------------------------
     def _session(self, session_id: str) -> _Session:
+        now = time.monotonic()
         with self._lock:
-            return self._sessions.setdefault(session_id, _Session())
+            if len(self._sessions) > 64:  # forget sessions the app never ended
+                for sid in [k for k, v in self._sessions.items() if now - v.last_seen > SESSION_IDLE_S]:
+                    del self._sessions[sid]
+            state = self._sessions.setdefault(session_id, _Session())
+            state.last_seen = now
+            return state
+
+    def _maybe_refresh(self) -> None:
+        """See enrolments/deletions made by another process (CLI, staff console) within seconds."""
+        now = time.monotonic()
+        if now - self._last_refresh >= REFRESH_S:
+            self._last_refresh = now
+            self.gallery.refresh()
 
     def end_session(self, session_id: str) -> dict[str, object] | None:
         """Drop the session's state; returns its emotion summary."""
@@ -138,7 +156,12 @@ class FaceService:
             log.exception("vision: frame processing failed")
             return [InvalidImage(session_id, ts, reason=f"processing_error: {type(exc).__name__}: {exc}")]
 
+    async def process_frame_async(self, session_id: str, frame: Any, ts: float | None = None) -> list[VisionEvent]:
+        """For the aiohttp server: the CPU work runs in a worker thread, the loop stays free."""
+        return await asyncio.to_thread(self.process_frame, session_id, frame, ts)
+
     def _process_frame(self, session_id: str, frame: Any, ts: float) -> list[VisionEvent]:
+        self._maybe_refresh()
         obs = self.observe(frame)
         if isinstance(obs, InvalidImage):
             return [InvalidImage(session_id, ts, reason=obs.reason)]

@@ -193,3 +193,19 @@ def test_oversized_frame_is_scaled_for_detection(lina, portraits):
     big = cv2.resize(portraits["astronaut"], (2400, 2400))
     events = run_frames(lina, "big", [big] * 3)
     assert of(events, FaceRecognized)
+
+
+async def test_async_wrapper_and_cross_process_enrolment(make_service, portraits, monkeypatch):
+    import vision.service as service_mod
+    server = make_service(emotion=False)
+    cli_side = make_service(emotion=False)  # e.g. `hallbot face enroll` in another process
+    frame = encode_jpeg(portraits["astronaut"])
+    before = await server.process_frame_async("s", frame, 0.0)
+    assert not of(before, FaceRecognized)
+    cli_side.record_consent("C000002")
+    assert cli_side.enrol_image("C000002", frame, face_id="face-lina").ok
+    monkeypatch.setattr(service_mod, "REFRESH_S", 0.0)
+    events = []
+    for i in range(3):
+        events += await server.process_frame_async("s2", frame, 10.0 + i)
+    assert of(events, FaceRecognized)[0].customer_id == "C000002"
