@@ -48,7 +48,7 @@ SERVICES: tuple[ServiceDef, ...] = (
     ServiceDef("tou_tariff", "办理峰谷分时电价", "低谷时段电价更低，适合能错峰用电的客户",
                ("high_peak",), "tou_signup", None, 1.6),
     ServiceDef("bill_analysis", "查询电费账单", "查看近几个月的电量电费和用电分析",
-               ("high_consumption", "bill_increase"), "query_bill", "query_bill", 0.7),
+               ("high_consumption", "bill_increase", "bill_querier"), "query_bill", "query_bill", 0.7),
     ServiceDef("e_invoice", "开具电费发票", "打印或推送电费发票", ("business", "invoice_user"),
                "print_invoice", "print_invoice", 0.8),
     ServiceDef("capacity_increase", "申请增容", "用电负荷接近报装容量时申请增加容量",
@@ -64,7 +64,7 @@ SERVICES: tuple[ServiceDef, ...] = (
 # Weight of each profile tag when it matches a service tag.
 TAG_WEIGHTS = {
     "arrears": 10.0, "high_peak": 3.0, "near_capacity": 3.0, "hall_payer": 2.0, "senior": 1.0,
-    "late_payer": 2.5, "no_app": 1.0, "new_customer": 1.5, "high_consumption": 1.5, "bill_increase": 2.0,
+    "late_payer": 2.5, "bill_querier": 2.0, "no_app": 1.0, "new_customer": 1.5, "high_consumption": 1.5, "bill_increase": 2.0,
     "business": 1.5, "invoice_user": 2.0, "outage_affected": 2.5, "digital": 0.5, "recent_move": 2.0,
 }
 

@@ -199,6 +199,12 @@ class ProfileBuilder:
             channels[cid][channel] += n
             hours[cid][time_bucket(int(hour))] += n
             recent[cid] += int(n90 or 0)
+        queries = dict(s.execute(
+            select(m.ChannelEvent.customer_id, func.count())
+            .join(m.Customer, m.Customer.customer_id == m.ChannelEvent.customer_id)
+            .where(customer_filter, m.ChannelEvent.kind == "query_bill", m.ChannelEvent.occurred_at > self.d90,
+                   m.ChannelEvent.occurred_at <= now)
+            .group_by(m.ChannelEvent.customer_id)).all())
         texts: dict[str, Counter] = defaultdict(Counter)
         text_q = (select(m.ChannelEvent.customer_id, m.ChannelEvent.text)
                   .join(m.Customer, m.Customer.customer_id == m.ChannelEvent.customer_id)
@@ -223,11 +229,12 @@ class ProfileBuilder:
         for cid, (birth, created) in people.items():
             profiles.append(self._profile(cid, birth, created, accounts.get(cid, []), channels[cid], hours[cid],
                                           recent[cid], last_seen.get(cid), auto_only[cid], own_pay[cid], hall_pay[cid],
-                                          texts[cid], cid in has_app, cid in invoice_users, cid in outage))
+                                          texts[cid], cid in has_app, cid in invoice_users, cid in outage,
+                                          queries.get(cid, 0)))
         return profiles
 
     def _profile(self, cid, birth, created, accs, channels, hours, recent, last_seen, auto_n, own_n, hall_n, words,
-                 has_app, invoice_user, outage) -> Profile:
+                 has_app, invoice_user, outage, bill_queries) -> Profile:
         now = self.now
         age = (now.date() - birth).days // 365
         tenure_days = (now - created).days
@@ -270,6 +277,9 @@ class ProfileBuilder:
             tags.add("digital")
         if invoice_user:
             tags.add("invoice_user")
+        if bill_queries >= 2:
+            tags.add("bill_querier")
+            facts["bill_queries"] = bill_queries
         if outage:
             tags.add("outage_affected")
         if any(w in keywords for w in ("过户", "买房", "搬家")):

@@ -65,6 +65,7 @@ def _reason(item: CatalogueItem, tag: str, facts: dict, arrears: dict) -> str:
         ("bill_analysis", "bill_increase"): (f"户号{inc.get('account_no')}上月用电{inc.get('last_kwh')}度，"
                                              f"高于平时的{inc.get('avg_kwh')}度，可以查看账单了解原因"),
         ("bill_analysis", "high_consumption"): "您的用电量较高，可以查看账单和用电分析",
+        ("bill_analysis", "bill_querier"): f"您最近{facts.get('bill_queries')}次查询电费，可以在这里直接查看账单和用电分析",
         ("e_invoice", "business"): "经营用电可以开具电费发票用于报销和抵扣",
         ("e_invoice", "invoice_user"): "您常开电费发票，可以在这里直接打印",
         ("capacity_increase", "near_capacity"): (f"户号{near.get('account_no')}高峰负荷约{near.get('peak_kw')}千瓦，"
