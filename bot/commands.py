@@ -61,7 +61,7 @@ def train(settings: Settings, force: bool = False) -> int:
 
 
 def unexpected_warnings(output: str) -> list[str]:
-    warnings = re.findall(r"UserWarning: (.+?)(?:\n\s*More info|\n\S|\Z)", output, flags=re.S)
+    warnings = re.findall(r"UserWarning: (.+?)(?=\n\s*More info|\n\S|\Z)", output, flags=re.S)
     return [w.strip() for w in warnings if not any(p.search(w) for p in EXPECTED_VALIDATION_WARNINGS)]
 
 

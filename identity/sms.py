@@ -117,11 +117,11 @@ class SmsVerifier:
         code = "".join(c for c in code if c.isdigit())
         with self._db() as db:
             row = self._row(db, phone)
+            if row and row[4] and row[4] > now:  # the lock wins over everything else
+                return Result(Outcome.LOCKED, "验证码错误次数过多，请稍后再试或找工作人员帮助", retry_after_s=int(row[4] - now))
             if not row or row[0] is None:
                 return Result(Outcome.NO_CODE, "还没有给这个手机号发送验证码")
             code_hash, salt, sent_at, attempts, locked_until = row
-            if locked_until and locked_until > now:
-                return Result(Outcome.LOCKED, "验证码错误次数过多，请稍后再试或找工作人员帮助", retry_after_s=int(locked_until - now))
             if now - sent_at > self.policy.ttl_s:
                 db.execute("UPDATE sms_codes SET code_hash=NULL WHERE phone=?", (phone,))
                 return Result(Outcome.EXPIRED, "验证码已过期，请重新获取")
