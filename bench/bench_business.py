@@ -18,7 +18,6 @@ import os
 import platform
 import random
 import shlex
-import statistics
 import sys
 import time
 from pathlib import Path

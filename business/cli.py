@@ -1,7 +1,6 @@
 """`hallbot business ...`: seed, serve, profiles, report, keywords."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os

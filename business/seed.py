@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, insert
 
 from business import catalogue, models as m
 from business.demo import DEMO_CUSTOMERS
-from business.tariff import bill_amount, kwh_for_amount, money
+from business.tariff import bill_amount, kwh_for_amount
 from identity import id_number
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -232,6 +232,18 @@ class Generator:
         time_pref = rng.choice(tuple(HOURS))
         events: list[tuple[dt.datetime, str]] = []
         signup_at: dict[str, dt.datetime] = {}
+        # slow drifts the recommender should catch (decided first: later payments depend on them)
+        senior_hall = spec.age >= 60 and spec.pay_channel == "hall"
+        for period in self.periods:
+            start = _month_start(period)
+            if start > (churn_at or self.today) or start < spec.created.replace(day=1):
+                continue
+            if senior_hall and "auto_debit_signup" not in signup_at and rng.random() < 0.02:
+                signup_at["auto_debit_signup"] = self._moment(rng, start, time_pref)
+                events.append((signup_at["auto_debit_signup"], "auto_debit_signup"))
+            if spec.pay_channel in ("hall", "bank") and "app_signup" not in signup_at and rng.random() < 0.01:
+                signup_at["app_signup"] = self._moment(rng, start, time_pref)
+                events.append((signup_at["app_signup"], "app_signup"))
         for acc in spec.accounts:
             opened = spec.created
             closed = churn_at if churn_at and acc is spec.accounts[0] else None
@@ -269,14 +281,13 @@ class Generator:
                             signup_at.setdefault(follow, when)
             self._bills(rng, cid, acc, spec, closed, time_pref, signup_at, events, batch)
             # signed up during the window: the account shows it now
-            if "auto_debit_signup" in signup_at:
+            if signup_at.get("auto_debit_signup", self.now) < self.now:
                 account_row["auto_debit"] = True
-            if "tou_signup" in signup_at:
+            if signup_at.get("tou_signup", self.now) < self.now:
                 account_row["tariff"] = "tou"
         # free-form contacts on the customer's channels
         end = churn_at or self.today
         rate = {"punctual": 0.35, "late": 0.5, "chronic": 0.6, "churned": 0.25, "new": 0.8}[spec.persona]
-        senior_hall = spec.age >= 60 and spec.pay_channel == "hall"
         for period in self.periods:
             start = _month_start(period)
             if start > end or start < spec.created.replace(day=1):
@@ -284,13 +295,6 @@ class Generator:
             for _ in range(self._poisson(rng, rate)):
                 kind = rng.choices(("query_bill", "consult", "report_outage", "complaint"), (0.5, 0.3, 0.12, 0.08))[0]
                 events.append((self._moment(rng, start, time_pref), kind))
-            # slow drifts the recommender should catch
-            if senior_hall and "auto_debit_signup" not in signup_at and rng.random() < 0.02:
-                signup_at["auto_debit_signup"] = self._moment(rng, start, time_pref)
-                events.append((signup_at["auto_debit_signup"], "auto_debit_signup"))
-            if spec.pay_channel in ("hall", "bank") and "app_signup" not in signup_at and rng.random() < 0.01:
-                signup_at["app_signup"] = self._moment(rng, start, time_pref)
-                events.append((signup_at["app_signup"], "app_signup"))
         channel = {"hall": ("hall", "robot", "95598"), "bank": ("95598", "ivr", "hall"), "app": ("app",),
                    "wechat": ("wechat", "app"), "web": ("web", "app")}[spec.pay_channel]
         account_no = spec.accounts[0]["account_no"]
