@@ -89,4 +89,5 @@ def test_long_first_sentence_is_cut_at_its_first_comma():
     text = "您的户号是3201234567，本月电费128.50元，请在11月30日前缴费。"
     assert split_sentences(text, first_max_chars=12) == ["您的户号是3201234567，", "本月电费128.50元，请在11月30日前缴费。"]
     assert split_sentences(text) == [text]
-    assert split_sentences("您好，请问您要办理什么业务？", first_max_chars=12) == ["您好，请问您要办理什么业务？"]
+    assert split_sentences("您好，请问您要办理什么业务？", first_max_chars=12) == ["您好，", "请问您要办理什么业务？"]
+    assert split_sentences("好，请问您要办理什么业务？", first_max_chars=12) == ["好，请问您要办理什么业务？"]

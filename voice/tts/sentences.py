@@ -31,6 +31,6 @@ def split_sentences(text: str, max_chars: int = 40, first_max_chars: int = 0) ->
     out = [s for s in out if re.search(r"\w", s)]
     if first_max_chars and out and len(out[0]) > first_max_chars:
         parts = [p for p in _SOFT.split(out[0]) if p]
-        if len(parts) > 1 and re.search(r"\w", parts[0]) and len(parts[0]) >= 4:
+        if len(parts) > 1 and len(re.findall(r"\w", parts[0])) >= 2:
             out[:1] = [parts[0].strip(), "".join(parts[1:]).strip()]
     return out
