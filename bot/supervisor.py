@@ -94,6 +94,15 @@ class Supervisor:
             self.stop()
             raise
 
+    def restart(self, name: str) -> float:
+        """Stop one service and start it again; returns seconds until it was ready."""
+        service = next(s for s in self.services if s.name == name)
+        if service.process and service.process.poll() is None:
+            os.killpg(service.process.pid, signal.SIGTERM)
+            service.process.wait(30)
+        self._spawn(service)
+        return self.wait_ready(service)
+
     def watch(self, poll_s: float = 1.0) -> None:
         """Block until stopped; restart a service that dies (a few times, then give up)."""
         while not self._stopping:

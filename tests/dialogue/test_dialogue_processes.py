@@ -1,0 +1,121 @@
+"""`hallbot run` supervision (clear port errors, clean Ctrl-C), the app API and the chat CLI."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import make_app
+from bot.settings import ROOT
+from tests.dialogue.conftest import free_port
+
+HALLBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def run_env(tmp_path, **ports) -> dict[str, str]:
+    env = {**os.environ, "HALLBOT_VAR_DIR": str(tmp_path), "HALLBOT_DEMO_CUSTOMERS": "50"}
+    env.update({f"HALLBOT_{k.upper()}_PORT": str(v) for k, v in ports.items()})
+    env.pop("HALLBOT_RASA_URL", None)
+    return env
+
+
+def test_port_in_use_gives_a_clear_message(trained_model, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        result = subprocess.run(HALLBOT + ["run"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                                env=run_env(tmp_path, rasa=taken, actions=free_port(), app=free_port()))
+    assert result.returncode == 2
+    assert f"port {taken}" in result.stderr and "already in use" in result.stderr
+
+
+def test_ctrl_c_stops_every_process(trained_model, tmp_path):
+    ports = {"rasa": free_port(), "actions": free_port(), "app": free_port()}
+    proc = subprocess.Popen(HALLBOT + ["run"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=run_env(tmp_path, **ports))
+    lines = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if line.startswith("ready:") or not line:
+            break
+    assert any(l.startswith("ready:") for l in lines), "".join(lines)
+    assert not any(port_is_free(p) for p in ports.values())
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest
+    assert "stopped" in rest
+    assert all(port_is_free(p) for p in ports.values())
+
+
+@pytest.fixture
+async def app_client(hall):
+    client = TestClient(TestServer(make_app(hall.settings)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+async def test_app_relays_messages_and_sensor_events(app_client):
+    reply = await app_client.post("/api/event", json={"sender": "kiosk-1", "intent": "EXTERNAL_face_recognized",
+                                                      "entities": {"customer_id": "C000001"}})
+    assert reply.status == 200
+    assert "张先生" in (await reply.json())["messages"][0]["text"]
+    reply = await app_client.post("/api/message", json={"sender": "kiosk-1", "text": "有没有欠费"})
+    assert "3100000001" in (await reply.json())["messages"][0]["text"]
+
+
+async def test_app_rejects_bad_requests_clearly(app_client):
+    bad_json = await app_client.post("/api/message", data=b"\xff\xfe not json", headers={"Content-Type": "application/json"})
+    assert bad_json.status == 400 and "JSON" in (await bad_json.json())["error"]
+    no_sender = await app_client.post("/api/message", json={"text": "你好"})
+    assert no_sender.status == 400
+    not_external = await app_client.post("/api/event", json={"sender": "k", "intent": "pay_bill"})
+    assert not_external.status == 400
+    empty = await app_client.post("/api/message", json={"sender": "k", "text": "   "})
+    assert empty.status == 200 and "例如" in (await empty.json())["messages"][0]["text"]
+
+
+async def test_app_says_clearly_when_rasa_is_down(hall):
+    settings = replace(hall.settings, rasa_port=free_port())
+    os.environ.pop("HALLBOT_RASA_URL", None)
+    client = TestClient(TestServer(make_app(settings)))
+    await client.start_server()
+    try:
+        reply = await client.post("/api/message", json={"sender": "k", "text": "你好"})
+        assert reply.status == 503
+        assert "对话服务暂时无法连接" in (await reply.json())["error"]
+        health = await (await client.get("/health")).json()
+        assert health == {"app": "ok", "rasa": "down"}
+    finally:
+        await client.close()
+
+
+def test_chat_cli_talks_to_the_bot_and_simulates_sensors(hall):
+    result = subprocess.run(HALLBOT + ["chat", "--url", hall.settings.rasa_url, "-m", "你好", "-m", ":face C000001",
+                                       "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "机器人: 您好，欢迎光临供电营业厅" in result.stdout
+    assert "张先生" in result.stdout and "[1] 立即缴纳电费" in result.stdout
+    assert "确认缴纳吗" in result.stdout  # "1" pressed the first button
+
+
+def test_chat_cli_reports_an_unreachable_bot(tmp_path):
+    result = subprocess.run(HALLBOT + ["chat", "--url", f"http://127.0.0.1:{free_port()}", "-m", "你好"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "对话服务暂时无法连接" in result.stderr
