@@ -104,9 +104,23 @@ def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
     return services
 
 
+def prepare_business(settings: Settings) -> None:
+    """Create and seed the embedded business database now, not on the first customer's turn."""
+    if os.environ.get("HALLBOT_BUSINESS_URL"):
+        return  # an external business system: nothing to prepare here
+    os.environ.setdefault("HALLBOT_VAR_DIR", str(settings.var_dir))
+    from business import factory
+
+    started = time.monotonic()
+    factory.get_business()
+    factory.reset()
+    print(f"business system ready ({time.monotonic() - started:.1f} s)", flush=True)
+
+
 def run(settings: Settings, with_app: bool = True) -> int:
     if train(settings) != 0:
         return 1
+    prepare_business(settings)
     supervisor = Supervisor(build_services(settings, with_app), settings.var_dir / "logs", settings.host)
 
     def _stop(signum, frame):  # Ctrl-C / SIGTERM: stop every child, then leave
