@@ -120,7 +120,6 @@ def prepare_business(settings: Settings) -> None:
 def run(settings: Settings, with_app: bool = True) -> int:
     if train(settings) != 0:
         return 1
-    prepare_business(settings)
     supervisor = Supervisor(build_services(settings, with_app), settings.var_dir / "logs", settings.host)
 
     def _stop(signum, frame):  # Ctrl-C / SIGTERM: stop every child, then leave
@@ -128,6 +127,8 @@ def run(settings: Settings, with_app: bool = True) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
+        supervisor.check_ports()
+        prepare_business(settings)
         print("starting the action server, the Rasa server and the app server ...", flush=True)
         timings = supervisor.start()
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))

@@ -82,10 +82,13 @@ class Supervisor:
         raise StartupFailed(f"{service.name} not ready after {service.startup_timeout_s:.0f} s "
                             f"(log: {self.log_dir / (service.name + '.log')})")
 
-    def start(self) -> dict[str, float]:
-        """Start every service (ports checked first); returns seconds each took to be ready."""
+    def check_ports(self) -> None:
         for service in self.services:
             ensure_port_free(self.host, service.port, service.name)
+
+    def start(self) -> dict[str, float]:
+        """Start every service (ports checked first); returns seconds each took to be ready."""
+        self.check_ports()
         for service in self.services:
             self._spawn(service)
         try:
