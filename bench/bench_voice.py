@@ -199,7 +199,7 @@ async def run_turns(pipeline, clips, realtime: bool = True):
     from voice.events import StageTimings
     from voice.transports.file import feed_samples
 
-    timings = []
+    timings, problems = [], []
     for i, (name, audio, _) in enumerate(clips):
         session = pipeline.session(f"bench-{i}-{time.time_ns()}")
         samples = np.concatenate([np.zeros(8000, np.float32), audio, np.zeros(int(1.5 * 16000), np.float32)])
@@ -210,6 +210,11 @@ async def run_turns(pipeline, clips, realtime: bool = True):
             e = session.events.get_nowait()
             if isinstance(e, StageTimings) and e.first_audio:
                 timings.append(e)
+            elif isinstance(e, StageTimings):
+                problems.append(f"{name}: no audio for `{e.text}`")
+            elif e.type == "VoiceError":
+                problems.append(f"{name}: {e.message}")
+    run_turns.problems = problems
     return timings
 
 
@@ -242,13 +247,18 @@ def bench_turns(domain, transcriber, tts, lines: list[str]) -> None:
         row("stub (instant reply)", early, asyncio.run(run_turns(p, clips)), silence_ms)
     url = rasa_url()
     if asyncio.run(rasa_reachable(url)):
-        respond = make_rasa_respond(url)
-        t0 = time.perf_counter()
-        warm = asyncio.run(respond(f"bench-warmup-{time.time_ns()}", "你好"))  # first call loads the action server's data
-        warm_ms = (time.perf_counter() - t0) * 1000
-        p = VoicePipeline(respond, transcriber=transcriber, tts=tts, config=PipelineConfig(early_asr=True))
-        ts = asyncio.run(run_turns(p, clips))
+        async def with_rasa():  # one event loop: the Rasa client's HTTP pool belongs to it
+            respond = make_rasa_respond(url)
+            t0 = time.perf_counter()
+            warm = await respond(f"bench-warmup-{time.time_ns()}", "你好")  # wakes Rasa and the action server
+            warm_ms = (time.perf_counter() - t0) * 1000
+            p = VoicePipeline(respond, transcriber=transcriber, tts=tts, config=PipelineConfig(early_asr=True))
+            return warm, warm_ms, await run_turns(p, clips)
+
+        warm, warm_ms, ts = asyncio.run(with_rasa())
         row(f"real Rasa at {url}", True, ts)
+        if run_turns.problems:
+            lines += ["", "Turns without audio: " + "; ".join(run_turns.problems)]
         lines += ["", f"Rasa was warmed with one message first ({warm_ms:.0f} ms, reply {warm[:1]}); each turn is a new conversation. "
                   "Per turn (ms): " + ", ".join(f"`{t.text}` {t.ms['speech_end_to_first_audio']:.0f} (NLU {t.ms['nlu']:.0f})" for t in ts)]
     else:
