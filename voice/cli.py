@@ -47,7 +47,7 @@ def _voice(args: argparse.Namespace) -> int:
     from .events import BotAudio, StageTimings
     from .nlu import make_rasa_respond, rasa_reachable
     from .pipeline import VoicePipeline
-    from .transports.mic import PLAY_CMD, RECORD_CMD, Speaker, run_mic
+    from .transports.mic import Speaker, run_mic
 
     def show(event) -> None:
         if isinstance(event, BotAudio):
@@ -72,6 +72,9 @@ def _voice(args: argparse.Namespace) -> int:
         return asyncio.run(main())
     except KeyboardInterrupt:
         return 0
+    except FileNotFoundError as exc:  # arecord/aplay missing
+        print(f"error: audio command not found: {exc.filename} (install alsa-utils, or pass --mic-cmd/--speaker-cmd)", file=sys.stderr)
+        return 2
 
 
 def register(subparsers) -> None:

@@ -173,7 +173,14 @@ class VoiceSession:
         return asyncio.create_task(asyncio.to_thread(self.p.transcriber.transcribe, audio, language=self.cfg.language))
 
     def _start_early_asr(self, audio: np.ndarray) -> None:
-        self._early = (self._asr(audio), len(audio))
+        self._early = (asyncio.create_task(self._early_asr(audio, self.turn_id + 1)), len(audio))
+
+    async def _early_asr(self, audio: np.ndarray, turn_id: int):
+        """Speculative ASR at a pause; its text is shown at once as an interim transcript."""
+        result = await self._asr(audio)
+        if result.text and self._early is not None and self.turn_id < turn_id:  # speech has not resumed
+            await self._emit(Transcript(self.session_id, result.text, False, turn_id, result.raw_text))
+        return result
 
     def _start_turn(self, audio: np.ndarray, speech_end: float, endpoint: float) -> None:
         self.turn_id += 1

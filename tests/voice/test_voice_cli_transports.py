@@ -43,6 +43,8 @@ def test_cli_errors_are_clear(tmp_path):
     assert r.returncode == 0 and r.stdout.strip() == ""  # no invented text on speech-free audio
     r = hallbot("say", "   ", "-o", str(tmp_path / "x.wav"))
     assert r.returncode == 2 and "empty text" in r.stderr
+    r = hallbot("voice", "--url", "http://127.0.0.1:9")  # nothing listens there
+    assert r.returncode == 2 and "not running" in r.stderr
 
 
 async def echo_bot(session_id: str, text: str) -> list[str]:

@@ -72,8 +72,8 @@ async def test_full_turn_from_file(make_pipeline):
     events = await run_file(make_pipeline(bot), DATA / "domain_01.wav", session_id="kiosk-1")
     types = [type(e) for e in events]
     assert types[0] is SpeechStarted and SpeechStopped in types
-    transcript = next(e for e in events if isinstance(e, Transcript))
-    assert transcript.final and "电费" in transcript.text and transcript.session_id == "kiosk-1"
+    transcript = next(e for e in events if isinstance(e, Transcript) and e.final)
+    assert "电费" in transcript.text and transcript.session_id == "kiosk-1"
     assert bot.heard == [("kiosk-1", transcript.text)]
     assert [e.text for e in events if isinstance(e, BotText)] == [REPLY]
     audio = [e for e in events if isinstance(e, BotAudio)]
@@ -94,6 +94,11 @@ async def test_early_asr_is_used_when_speech_does_not_resume(make_pipeline):
     assert timing.early_asr_used
     events = await run_file(make_pipeline(Bot(), early_asr=False), DATA / "domain_03.wav")
     assert not next(e for e in events if isinstance(e, StageTimings)).early_asr_used
+    # live (real-time) input: the early result is shown as an interim transcript before the final
+    events = await run_file(make_pipeline(Bot()), DATA / "domain_03.wav", realtime=True)
+    interim = [e for e in events if isinstance(e, Transcript) and not e.final]
+    final = [e for e in events if isinstance(e, Transcript) and e.final]
+    assert interim and interim[0].text == final[0].text and events.index(interim[0]) < events.index(final[0])
 
 
 async def test_barge_in_cancels_playback_within_200ms(make_pipeline):
@@ -117,7 +122,7 @@ async def test_barge_in_cancels_playback_within_200ms(make_pipeline):
     await feed_frames(session, silence(1.0), got)
     await session.drain()
     await wait_for(session, got, StageTimings)
-    transcripts = [e.text for _, e in got if isinstance(e, Transcript)]
+    transcripts = [e.text for _, e in got if isinstance(e, Transcript) and e.final]
     assert len(transcripts) == 2 and "过户" in transcripts[1]
     await session.close()
 
