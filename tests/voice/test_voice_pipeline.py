@@ -95,7 +95,11 @@ async def test_early_asr_is_used_when_speech_does_not_resume(make_pipeline):
     events = await run_file(make_pipeline(Bot(), early_asr=False), DATA / "domain_03.wav")
     assert not next(e for e in events if isinstance(e, StageTimings)).early_asr_used
     # live (real-time) input: the early result is shown as an interim transcript before the final
-    events = await run_file(make_pipeline(Bot()), DATA / "domain_03.wav", realtime=True)
+    # (a long end silence leaves the early ASR time to finish even on a busy machine)
+    from voice.vad import VADConfig
+
+    slow_end = make_pipeline(Bot(), vad=VADConfig(end_silence_ms=1800))
+    events = await run_file(slow_end, DATA / "domain_03.wav", realtime=True, trailing_silence_s=2.5)
     interim = [e for e in events if isinstance(e, Transcript) and not e.final]
     final = [e for e in events if isinstance(e, Transcript) and e.final]
     assert interim and interim[0].text == final[0].text and events.index(interim[0]) < events.index(final[0])
