@@ -34,7 +34,13 @@ def parse_event(line: str) -> tuple[str, dict[str, str]]:
     return name, dict(w.split("=", 1) for w in words[2:] if "=" in w)
 
 
-async def chat_loop(url: str, sender: str | None, scripted: list[str] | None) -> int:
+def describe_parse(parse: dict) -> str:
+    intent = parse.get("intent") or {}
+    entities = ", ".join(f"{e['entity']}={e['value']}" for e in parse.get("entities", []))
+    return f"   (NLU: {intent.get('name')} {intent.get('confidence', 0):.2f}{'; ' + entities if entities else ''})"
+
+
+async def chat_loop(url: str, sender: str | None, scripted: list[str] | None, show_nlu: bool = False) -> int:
     client = RasaClient(url)
     sender = sender or f"chat-{uuid.uuid4().hex[:8]}"
     interactive = scripted is None and sys.stdin.isatty()
@@ -60,6 +66,8 @@ async def chat_loop(url: str, sender: str | None, scripted: list[str] | None) ->
                     continue
                 if line.strip().isdigit() and 0 < int(line) <= len(buttons):
                     line = buttons[int(line) - 1]["payload"]
+                if show_nlu and line.strip():
+                    print(describe_parse(await client.parse(clean_text(line))))
                 buttons = render(await client.send(sender, clean_text(line)))
             except RasaUnavailable as exc:
                 print(f"错误: {exc}", file=sys.stderr)

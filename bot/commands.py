@@ -171,10 +171,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sender", default=None, help="conversation id (default: a new one)")
     p.add_argument("--url", default=None, help="Rasa URL (default: HALLBOT_RASA_URL or local)")
     p.add_argument("-m", "--message", action="append", help="send these messages and exit (repeatable)")
+    p.add_argument("--nlu", action="store_true", help="show the intent, confidence and entities of each message")
     p.set_defaults(func=lambda a: asyncio.run(_chat(a)))
 
 
 async def _chat(args: argparse.Namespace) -> int:
     from bot.chat import chat_loop
 
-    return await chat_loop(args.url or load().rasa_url, args.sender, args.message)
+    return await chat_loop(args.url or load().rasa_url, args.sender, args.message, args.nlu)

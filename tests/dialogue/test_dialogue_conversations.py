@@ -198,3 +198,32 @@ def test_two_stage_fallback_asks_to_rephrase_then_offers_help(hall):
 def test_odd_messages_get_a_sensible_reply(hall, text):
     reply = hall.conversation().say(text)
     assert reply.text.strip(), "every message gets an answer"
+
+
+def test_new_connection_resumes_after_identity_and_is_filed(hall):
+    conversation = hall.conversation()
+    asked = conversation.say("我想新装一个电表")
+    assert "确认您的身份" in asked.text
+    confirmed = verify_manually(hall, conversation, "110101198503071235", "13800138001")
+    assert "张先生" in confirmed.text and "地址" in confirmed.text  # the new-connection form took over
+    filed = conversation.say("朝阳区建国路88号3单元502")
+    application = filed.custom("application")
+    assert application["kind"] == "new_connection" and application["account_no"] is None
+
+
+def test_closing_asks_for_confirmation_and_can_be_cancelled(hall):
+    conversation = hall.conversation()
+    conversation.event("EXTERNAL_face_recognized", customer_id="C000003")
+    asked = conversation.say("我要销户")
+    assert "3100000003" in asked.text and "确认" in asked.text
+    cancelled = conversation.say("不要")
+    assert "已取消销户" in cancelled.text
+    assert cancelled.custom("application") is None
+
+
+def test_invoice_for_an_identified_customer(hall):
+    conversation = hall.conversation()
+    conversation.event("EXTERNAL_face_recognized", customer_id="C000003")
+    reply = conversation.say("帮我打印一下发票")
+    invoice = reply.custom("invoice")
+    assert invoice and invoice["account_no"] == "3100000003" and invoice["invoice_id"]

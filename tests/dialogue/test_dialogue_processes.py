@@ -106,10 +106,11 @@ async def test_app_says_clearly_when_rasa_is_down(hall):
 
 
 def test_chat_cli_talks_to_the_bot_and_simulates_sensors(hall):
-    result = subprocess.run(HALLBOT + ["chat", "--url", hall.settings.rasa_url, "-m", "你好", "-m", ":face C000001",
-                                       "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(HALLBOT + ["chat", "--nlu", "--url", hall.settings.rasa_url, "-m", "你好", "-m",
+                                       ":face C000001", "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "机器人: 您好，欢迎光临供电营业厅" in result.stdout
+    assert "(NLU: greet" in result.stdout
     assert "张先生" in result.stdout and "[1] 立即缴纳电费" in result.stdout
     assert "确认缴纳吗" in result.stdout  # "1" pressed the first button
 
