@@ -46,7 +46,7 @@ def _say(args: argparse.Namespace) -> int:
 def _voice(args: argparse.Namespace) -> int:
     from .events import BotAudio, StageTimings
     from .nlu import make_rasa_respond, rasa_reachable
-    from .pipeline import VoicePipeline
+    from .pipeline import PipelineConfig, VoicePipeline
     from .transports.mic import Speaker, run_mic
 
     def show(event) -> None:
@@ -61,7 +61,8 @@ def _voice(args: argparse.Namespace) -> int:
         if not await rasa_reachable(args.url):
             print(f"error: the bot is not running at {args.url or 'HALLBOT_RASA_URL'} (start it with `make demo`)", file=sys.stderr)
             return 2
-        pipeline = VoicePipeline(make_rasa_respond(args.url))
+        config = PipelineConfig(barge_in=not args.half_duplex, half_duplex=args.half_duplex)
+        pipeline = VoicePipeline(make_rasa_respond(args.url), config=config)
         pipeline.warm()
         print("listening (Ctrl-C to stop)...", flush=True)
         await run_mic(pipeline.session(args.session), record_cmd=args.mic_cmd,
@@ -97,4 +98,6 @@ def register(subparsers) -> None:
     p.add_argument("--session", default="local-mic")
     p.add_argument("--mic-cmd", default=RECORD_CMD, help="command writing PCM16 16 kHz mono to stdout")
     p.add_argument("--speaker-cmd", default=PLAY_CMD, help="command playing PCM16 from stdin ({rate} is replaced)")
+    p.add_argument("--half-duplex", action="store_true",
+                   help="ignore the mic while the robot talks (loudspeaker without echo cancelling; disables barge-in)")
     p.set_defaults(func=_voice)

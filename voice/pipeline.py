@@ -41,6 +41,7 @@ class PipelineConfig:
     first_chunk_chars: int = 12         # a longer first sentence is cut at its first comma
     early_asr: bool = True              # start ASR at the tentative pause, use it if no resume
     barge_in: bool = True
+    half_duplex: bool = False           # mic ignored while the robot talks (speaker, no echo canceller)
     barge_in_threshold: float = 0.7     # stricter during playback: residual echo must not cut in
     barge_in_min_ms: int = 128          # voiced time that cancels playback (+ 1 frame < 200 ms)
     echo_similarity: float = 0.6        # transcript this close to the bot's words = self-hearing
@@ -129,6 +130,9 @@ class VoiceSession:
     async def _frame(self, frame: np.ndarray) -> None:
         prob = self.vad(frame)
         wall = time.monotonic()
+        if self.playing and self.cfg.half_duplex and not self.endpointer.in_speech:
+            self.endpointer.skip(frame)
+            return
         if self.playing and self.cfg.barge_in:
             await self._check_barge_in(prob)
         for ev in self.endpointer.push(frame, prob):

@@ -165,5 +165,11 @@ class Endpointer:
             self._paused = True
             yield VADEvent("pause", self._t, self._last_voiced_t, self.utterance())
 
+    def skip(self, frame: np.ndarray) -> None:
+        """Advance the clock without listening (half-duplex while the robot talks)."""
+        self._t += FRAME_S
+        self._speech_run = 0.0
+        self._pre = []
+
     def utterance(self) -> np.ndarray:
         return np.concatenate(self._utt) if self._utt else np.zeros(0, np.float32)

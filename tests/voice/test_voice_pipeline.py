@@ -208,3 +208,44 @@ def test_events_serialise_to_json():
     t = StageTimings("s", 1, speech_end=1.0, endpoint=1.6, asr_done=2.0, nlu_done=2.2, first_audio=2.5).finish()
     assert t.ms["speech_end_to_first_audio"] == 1500.0
     json.dumps(t.to_dict())
+
+
+async def test_half_duplex_ignores_the_mic_while_talking(make_pipeline):
+    session = make_pipeline(Bot(), barge_in=False, half_duplex=True).session("s")
+    got: list = []
+    await feed_frames(session, np.concatenate([clip("domain_01.wav"), silence(0.7)]), got)
+    await wait_for(session, got, BotAudio)
+    assert session.playing
+    before = len(got)
+    await feed_frames(session, np.concatenate([clip("domain_03.wav"), silence(0.7)]), got)  # over the robot
+    assert not [e for _, e in got[before:] if isinstance(e, (PlaybackCancelled, SpeechStarted))]
+    await session.drain()  # the whole reply has been sent ...
+    session.playback_finished()  # ... and played
+    await feed_frames(session, np.concatenate([clip("domain_03.wav"), silence(0.7)]), got)  # after it
+    await session.drain()
+    for _ in range(100):
+        finals = [e.text for _, e in got if isinstance(e, Transcript) and e.final]
+        if len(finals) == 2:
+            break
+        await feed_frames(session, silence(0.1), got)
+    assert len(finals) == 2 and finals[1].startswith("我要办理过户"), finals
+
+
+async def test_phone_leg_g711_round_trip(make_pipeline):
+    from voice.transports.phone import PhoneLeg
+
+    session = make_pipeline(Bot()).session("call-1")
+    leg = PhoneLeg(session, "alaw")
+    audio8k = A.resample(np.concatenate([clip("domain_01.wav"), silence(1.0)]), 16000, 8000)
+    for i in range(0, len(audio8k) - 159, 160):  # 20 ms RTP payloads
+        await leg.receive(A.alaw_encode(A.float_to_pcm16(audio8k[i:i + 160])))
+    await session.flush()
+    await session.drain()
+    got: list = []
+    await wait_for(session, got, StageTimings)
+    assert "电费" in next(e.text for _, e in got if isinstance(e, Transcript) and e.final)
+    payloads = [p for _, e in got if isinstance(e, BotAudio) for p in leg.payloads(e)]
+    assert payloads and all(len(p) == 160 for p in payloads)
+    with pytest.raises(ValueError, match="G.711 law"):
+        PhoneLeg(session, "opus")
+    await session.close()
