@@ -177,8 +177,9 @@ class ChannelEvent(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
     phone: Mapped[str | None] = mapped_column(String(16))
     account_no: Mapped[str | None] = mapped_column(String(10))
-    __table_args__ = (Index("ix_events_customer_time", "customer_id", "occurred_at"),
-                      Index("ix_events_time", "occurred_at"))
+    # No index on occurred_at alone: SQLite would then pick it over the customer index for
+    # "this chunk of customers in the last year" and scan half the table (22 s a chunk at 1M).
+    __table_args__ = (Index("ix_events_customer_time", "customer_id", "occurred_at"),)
 
 
 class CustomerProfile(Base):

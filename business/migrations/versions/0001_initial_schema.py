@@ -34,7 +34,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('channel_events', schema=None) as batch_op:
         batch_op.create_index('ix_events_customer_time', ['customer_id', 'occurred_at'], unique=False)
-        batch_op.create_index('ix_events_time', ['occurred_at'], unique=False)
 
     op.create_table('customers',
     sa.Column('customer_id', sa.String(length=16), nullable=False),
@@ -300,7 +299,6 @@ def downgrade() -> None:
 
     op.drop_table('customers')
     with op.batch_alter_table('channel_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_events_time')
         batch_op.drop_index('ix_events_customer_time')
 
     op.drop_table('channel_events')
