@@ -10,7 +10,8 @@ import yaml
 
 from bot.settings import Settings
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories")
+# rasa_addons holds custom pipeline components: their code shapes the trained model too
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories", "rasa_addons")
 
 
 def tracker_store_config(settings: Settings) -> dict:
@@ -63,7 +64,8 @@ def training_fingerprint(root: Path) -> str:
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())

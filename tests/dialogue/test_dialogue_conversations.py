@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import httpx
+
 import pytest
 
 from business.sql_adapter import SqlBusiness
@@ -198,6 +200,8 @@ def test_two_stage_fallback_asks_to_rephrase_then_offers_help(hall):
 def test_odd_messages_get_a_sensible_reply(hall, text):
     reply = hall.conversation().say(text)
     assert reply.text.strip(), "every message gets an answer"
+    parsed = httpx.post(f"{hall.settings.rasa_url}/model/parse", json={"text": text}, timeout=30)
+    assert parsed.status_code == 200, parsed.text[:300]
 
 
 def test_new_connection_resumes_after_identity_and_is_filed(hall):

@@ -72,11 +72,11 @@ async def app_client(hall):
 
 async def test_app_relays_messages_and_sensor_events(app_client):
     reply = await app_client.post("/api/event", json={"sender": "kiosk-1", "intent": "EXTERNAL_face_recognized",
-                                                      "entities": {"customer_id": "C000001"}})
+                                                      "entities": {"customer_id": "C000003"}})
     assert reply.status == 200
-    assert "张先生" in (await reply.json())["messages"][0]["text"]
-    reply = await app_client.post("/api/message", json={"sender": "kiosk-1", "text": "有没有欠费"})
-    assert "3100000001" in (await reply.json())["messages"][0]["text"]
+    assert "王先生" in (await reply.json())["messages"][0]["text"]
+    reply = await app_client.post("/api/message", json={"sender": "kiosk-1", "text": "帮我查一下电费"})
+    assert "户号3100000003" in (await reply.json())["messages"][0]["text"]
 
 
 async def test_app_rejects_bad_requests_clearly(app_client):
@@ -107,12 +107,12 @@ async def test_app_says_clearly_when_rasa_is_down(hall):
 
 def test_chat_cli_talks_to_the_bot_and_simulates_sensors(hall):
     result = subprocess.run(HALLBOT + ["chat", "--nlu", "--url", hall.settings.rasa_url, "-m", "你好", "-m",
-                                       ":face C000001", "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                                       ":face C000003", "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "机器人: 您好，欢迎光临供电营业厅" in result.stdout
     assert "(NLU: greet" in result.stdout
-    assert "张先生" in result.stdout and "[1] 立即缴纳电费" in result.stdout
-    assert "确认缴纳吗" in result.stdout  # "1" pressed the first button
+    assert "王先生" in result.stdout and "[1] 办理峰谷分时电价" in result.stdout
+    assert "峰谷电价可以在网上国网App" in result.stdout  # "1" pressed the first button
 
 
 def test_chat_cli_reports_an_unreachable_bot(tmp_path):
