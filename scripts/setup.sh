@@ -38,7 +38,9 @@ if [ "$(cat .venv/.hallbot-stamp 2>/dev/null)" != "$app_stamp" ]; then
   [ -x .venv/bin/python ] || "$py311" -m venv .venv
   .venv/bin/pip install -q pip==24.2
   echo "setup: installing the application venv .venv"
-  reqs=(); for f in requirements/app.txt requirements/app-*.txt; do [ -f "$f" ] && reqs+=(-r "$f"); done
+  reqs=(); for f in requirements/app.txt requirements/app-*.txt; do
+    [ -f "$f" ] && [ "$f" != requirements/app-lock.txt ] && reqs+=(-r "$f")  # the lock is constraints only
+  done
   .venv/bin/pip install -q "${reqs[@]}" -c requirements/app-lock.txt
   .venv/bin/pip install -q --no-deps -e .
   for hook in scripts/post_install/*.sh; do [ -f "$hook" ] && bash "$hook"; done
