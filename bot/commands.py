@@ -134,7 +134,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
         print(f"  chat page:  http://{settings.host}:{settings.app_port}/")
         print(f"  Rasa API:   {settings.rasa_url}")
-        print(f"  terminal:   .venv/bin/hallbot chat")
+        print("  terminal:   .venv/bin/hallbot chat")
         print(f"  logs:       {settings.var_dir / 'logs'}    (Ctrl-C stops everything)", flush=True)
         supervisor.watch()
     except PortInUse as exc:

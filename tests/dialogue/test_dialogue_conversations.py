@@ -48,7 +48,7 @@ def test_anonymous_bill_query_runs_manual_verification_then_answers(hall, busine
     confirmed = verify_manually(hall, conversation, "3100000002", "13800138002")
     assert "身份确认成功" in confirmed.text and "李女士" in confirmed.text
     latest = business.bills("3100000002", months=1)[0]
-    assert f"户号3100000002" in confirmed.text
+    assert "户号3100000002" in confirmed.text
     assert f"{latest.amount}元" in confirmed.text
     assert conversation.slots()["identified"] is True
 
