@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -24,14 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.commands import build_services  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
-from bot.supervisor import Supervisor  # noqa: E402
+from bot.supervisor import Supervisor, free_port  # noqa: E402
 from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:

@@ -1,8 +1,6 @@
 """A business system that is down gives the customer a clear message, never a crash."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,18 +8,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.billing import ActionQueryArrears, ValidatePaymentForm
 from actions.identity import ValidateIdentityForm
+from bot.supervisor import free_port
 from business import factory
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def business_down(monkeypatch):
-    monkeypatch.setenv("HALLBOT_BUSINESS_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("HALLBOT_BUSINESS_URL", f"http://127.0.0.1:{free_port()}")
     factory.reset()
     services.business.cache_clear()
     yield

@@ -2,7 +2,6 @@
 venv), the action server, and a freshly seeded business database, all on free ports."""
 from __future__ import annotations
 
-import socket
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,15 +11,9 @@ import pytest
 
 from bot.commands import build_services
 from bot.settings import ROOT, Settings
-from bot.supervisor import Supervisor
+from bot.supervisor import Supervisor, free_port
 
 DEMO_CUSTOMERS = "150"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_settings(var_dir: Path, **overrides) -> Settings:

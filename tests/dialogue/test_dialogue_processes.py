@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import make_app
 from bot.settings import ROOT
-from tests.dialogue.conftest import free_port
+from bot.supervisor import free_port
 
 HALLBOT = [sys.executable, "-m", "bot.cli"]
 
