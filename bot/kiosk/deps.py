@@ -1,0 +1,96 @@
+"""Build what the kiosks share from the settings: Rasa client, face service, voice pipeline
+(local models, or the speech service when HALLBOT_SPEECH_URL is set), ID-card reader, staff board.
+Each piece can be switched off (HALLBOT_KIOSK_VISION=0, HALLBOT_KIOSK_VOICE=0) for a text-only kiosk."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.rasa_client import RasaClient
+from bot.settings import Settings
+
+from .fsm import Timeouts
+from .session import KioskDeps
+
+log = logging.getLogger(__name__)
+
+
+def _on(name: str, default: str = "1") -> bool:
+    return os.environ.get(name, default).strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def timeouts_from_env() -> Timeouts:
+    t = Timeouts()
+    return Timeouts(decide_s=float(os.environ.get("HALLBOT_KIOSK_DECIDE_S", t.decide_s)),
+                    absent_s=float(os.environ.get("HALLBOT_KIOSK_ABSENT_S", t.absent_s)),
+                    silence_s=float(os.environ.get("HALLBOT_KIOSK_SILENCE_S", t.silence_s)),
+                    farewell_s=float(os.environ.get("HALLBOT_KIOSK_FAREWELL_S", t.farewell_s)))
+
+
+def id_card_reader(settings: Settings):
+    """HALLBOT_IDCARD=serial:/dev/ttyUSB0[@115200] for a SAM reader; else the file simulator
+    in <var>/idcard-sim (a card.json there = a card on the reader)."""
+    spec = os.environ.get("HALLBOT_IDCARD", "")
+    if spec.startswith("serial:"):
+        from vision.idcard.serial_reader import SamSerialReader, open_serial
+
+        port, _, baud = spec[len("serial:"):].partition("@")
+        return SamSerialReader(open_serial(port, int(baud or 115200)))
+    from vision.idcard.simulator import DirectorySimulator
+
+    return DirectorySimulator(Path(spec) if spec else settings.var_dir / "idcard-sim")
+
+
+def voice_pipeline(respond):
+    from voice.pipeline import VoicePipeline
+
+    transcriber = tts = None
+    if os.environ.get("HALLBOT_SPEECH_URL"):
+        from voice.remote import engines_from_env
+
+        transcriber, tts = engines_from_env()
+    pipeline = VoicePipeline(respond, transcriber=transcriber, tts=tts)
+    try:
+        pipeline.warm()
+    except Exception as exc:  # a speech service still starting: the kiosk shows it per turn
+        log.warning("voice warm-up failed: %s", exc)
+    return pipeline
+
+
+def speech_probe(url: str):
+    async def probe() -> bool:
+        import httpx
+
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                return (await client.get(f"{url.rstrip('/')}/health")).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None, media: bool = True) -> KioskDeps:
+    from .routes import speech_responder
+
+    faces = voice = reader = find_customer = None
+    if media and _on("HALLBOT_KIOSK_VISION"):
+        from vision.service import FaceService
+
+        faces = FaceService()
+        reader = id_card_reader(settings)
+    if media and _on("HALLBOT_KIOSK_VOICE"):
+        voice = voice_pipeline(speech_responder(app))
+    try:
+        from business.factory import get_business
+
+        def find_customer(**kwargs):
+            return get_business().find_customer(**kwargs)
+    except ImportError:
+        pass
+    probe = speech_probe(os.environ["HALLBOT_SPEECH_URL"]) if voice and os.environ.get("HALLBOT_SPEECH_URL") else None
+    return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
+                     find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe)

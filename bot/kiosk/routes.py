@@ -1,0 +1,134 @@
+"""Kiosk transport: the page and one WebSocket per kiosk screen (`/ws/kiosk/{kiosk_id}`).
+
+Browser -> server
+  binary  0x01 + PCM16 LE mono at the hello rate (microphone)
+          0x02 + JPEG (camera frame, ~2 per second)
+  text    {"type": "hello", "rate": 48000, "camera": true, "mic": true}
+          {"type": "text", "text": "...", "source": "keyboard" | "button" | "keypad", "display": "..."}
+          {"type": "playback_finished"}
+          {"type": "id_card", "consent": true}
+Server -> browser: the JSON of bot.kiosk.messages; an "audio" message is followed by one
+binary frame of PCM16 mono at its sample_rate."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from .session import KioskDeps, KioskSession
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+AUDIO, FRAME = 0x01, 0x02
+MAX_TEXT = 500
+KIOSKS = web.AppKey("kiosks", dict)
+DEPS = web.AppKey("kiosk_deps", KioskDeps)
+
+
+class WebSocketOutbox:
+    """Sends to one page; a closed socket just drops messages (the session ends on its own)."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+
+    async def send_json(self, data: dict) -> None:
+        if not self.ws.closed:
+            try:
+                await self.ws.send_str(json.dumps(data, ensure_ascii=False))
+            except (ConnectionError, RuntimeError):
+                pass
+
+    async def send_audio(self, pcm: bytes) -> None:
+        if not self.ws.closed:
+            try:
+                await self.ws.send_bytes(pcm)
+            except (ConnectionError, RuntimeError):
+                pass
+
+
+def _kiosk_id(raw: str) -> str:
+    kiosk_id = "".join(c for c in raw if c.isalnum() or c in "-_")[:32]
+    if not kiosk_id:
+        raise web.HTTPBadRequest(text="kiosk id: letters, digits, - and _ only")
+    return kiosk_id
+
+
+async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
+    from voice import audio as A
+
+    kiosk_id = _kiosk_id(request.match_info["kiosk_id"])
+    ws = web.WebSocketResponse(max_msg_size=4 << 20, heartbeat=20)
+    await ws.prepare(request)
+    out = WebSocketOutbox(ws)
+    session = KioskSession(kiosk_id, request.app[DEPS], out)
+    request.app[KIOSKS][session.key] = session
+    resampler = A.StreamResampler(A.PIPELINE_RATE, A.PIPELINE_RATE)
+    log.info("kiosk %s connected (%s)", kiosk_id, session.key)
+    await session.start()
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.BINARY and msg.data:
+                tag, body = msg.data[0], msg.data[1:]
+                if tag == AUDIO:
+                    try:
+                        await session.audio(resampler.push(A.pcm16_to_float(body)))
+                    except (A.AudioError, ValueError) as exc:
+                        await out.send_json({"type": "notice", "level": "error", "component": "audio",
+                                             "text": f"麦克风数据无法识别：{exc}"})
+                elif tag == FRAME:
+                    session.frame(bytes(body))
+                else:
+                    await out.send_json({"type": "notice", "level": "error", "component": "protocol",
+                                         "text": f"unknown binary tag {tag}"})
+            elif msg.type == WSMsgType.TEXT:
+                try:
+                    data = json.loads(msg.data)
+                    kind = data.get("type")
+                    if kind == "hello":
+                        resampler = A.StreamResampler(int(data.get("rate") or A.PIPELINE_RATE), A.PIPELINE_RATE)
+                        session.hello(bool(data.get("camera")), bool(data.get("mic")))
+                    elif kind == "text":
+                        text = str(data.get("text") or "")[:MAX_TEXT]
+                        asyncio.create_task(session.text(text, str(data.get("source") or "keyboard"),
+                                                         display=str(data.get("display") or "") or None))
+                    elif kind == "playback_finished":
+                        session.playback_finished()
+                    elif kind == "id_card":
+                        asyncio.create_task(session.id_card_placed(bool(data.get("consent"))))
+                    else:
+                        raise ValueError(f"unknown message type {kind!r}")
+                except (ValueError, TypeError, AttributeError, A.AudioError) as exc:
+                    await out.send_json({"type": "notice", "level": "error", "component": "protocol",
+                                         "text": f"bad message: {exc}"})
+            elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+    finally:
+        request.app[KIOSKS].pop(session.key, None)
+        await session.close()
+        log.info("kiosk %s disconnected (%s)", kiosk_id, session.key)
+    return ws
+
+
+async def kiosk_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "kiosk.html", headers={"Cache-Control": "no-cache"})
+
+
+def speech_responder(app: web.Application):
+    """The voice pipeline's NLU step, routed to the kiosk session that owns the voice session."""
+
+    async def respond(session_key: str, text: str) -> list[str]:
+        session = app[KIOSKS].get(session_key)
+        return await session.respond_to_speech(text) if session else []
+
+    return respond
+
+
+def add_routes(app: web.Application, deps: KioskDeps) -> None:
+    app[DEPS] = deps
+    app[KIOSKS] = {}
+    app.router.add_get("/kiosk", kiosk_page)
+    app.router.add_get("/ws/kiosk/{kiosk_id}", kiosk_socket)
+    app.router.add_static("/static/", STATIC, append_version=False)

@@ -1,0 +1,453 @@
+"""One kiosk's session: camera frames, microphone audio, touches and typed text in; screen
+messages and reply audio out. It owns the state machine (bot.kiosk.fsm), turns sensor events
+into Rasa external events, Rasa replies into screen content and speech, and tells the staff
+board who arrived and who needs help. Transport-free: the WebSocket handler (bot.kiosk.routes)
+gives it an `Outbox` and forwards what the browser sends."""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol
+
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+
+from . import messages as M
+from .fsm import SessionFSM, Timeouts
+
+log = logging.getLogger(__name__)
+
+RASA_DOWN = "对话服务暂时不可用（可能正在重启），您说的话我记下了，恢复后马上为您办理。"
+RASA_BACK = "对话服务已恢复。"
+SPEECH_DOWN = {"asr": "语音识别暂时不可用（可能正在重启），请稍后再说，或直接点屏幕、用键盘输入。",
+               "tts": "语音播报暂时不可用，回复会显示在屏幕上。"}
+SPEECH_BACK = "语音服务已恢复。"
+FAREWELL = "感谢您的光临，再见！"
+PRESENCE_EVENTS = {"FaceRecognized", "UnknownFace", "QualityRejected", "EmotionSample", "MultipleFaces"}
+
+
+class Outbox(Protocol):
+    async def send_json(self, data: dict[str, Any]) -> None: ...
+    async def send_audio(self, pcm: bytes) -> None: ...
+
+
+@dataclass
+class KioskDeps:
+    """What every kiosk of one app server shares."""
+    rasa: RasaClient
+    faces: Any = None              # vision.service.FaceService, None = no camera processing
+    voice: Any = None              # voice.pipeline.VoicePipeline, None = text only
+    board: Any = None              # bot.staff.board.HallBoard, None = no staff console
+    id_reader: Any = None          # vision.idcard IdCardReader
+    find_customer: Callable[..., Any] | None = None  # business lookup (id_number=...)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    clock: Callable[[], float] = time.monotonic
+    speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
+    rasa_retry_s: float = 1.0      # how often a pending message is retried while Rasa is down
+    rasa_give_up_s: float = 120.0
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class KioskSession:
+    def __init__(self, kiosk_id: str, deps: KioskDeps, out: Outbox) -> None:
+        self.kiosk_id, self.deps, self.out = kiosk_id, deps, out
+        self.key = f"{kiosk_id}-{uuid.uuid4().hex[:6]}"   # voice + vision session key (one connection)
+        self.fsm = SessionFSM(kiosk_id, deps.timeouts)
+        self.conversation_id = self._new_conversation_id()
+        self.customer_name: str | None = None
+        self.latest_frame: bytes | None = None
+        self.voice = deps.voice.session(self.key) if deps.voice else None
+        self._frame_task: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._pending: list[tuple[str, Callable[[], Awaitable[list[BotMessage]]]]] = []
+        self._recovering: asyncio.Task | None = None
+        self._speech_down: set[str] = set()
+        self._lock = asyncio.Lock()          # one dialogue turn at a time, in arrival order
+        self._closed = False
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+    def _new_conversation_id(self) -> str:
+        return f"{self.kiosk_id}-{uuid.uuid4().hex[:10]}"
+
+    async def start(self) -> None:
+        if self.voice:
+            self._spawn(self._pump_voice())
+        self._spawn(self._ticker())
+        if self.deps.board and hasattr(self.deps.board, "on_ack"):
+            self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
+        await self._send_state("connected")
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self.fsm.present:
+            await self._leave("kiosk disconnected", speak=False)
+        if self.voice:
+            await self.voice.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.deps.faces:
+            self.deps.faces.end_session(self.key)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception():
+            log.error("kiosk %s: background task failed", self.kiosk_id, exc_info=task.exception())
+
+    async def _ticker(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(0.5)
+            fired = self.fsm.tick(self.deps.clock())
+            if fired:
+                await self._after(fired)
+
+    # -- inputs from the page ---------------------------------------------------------------------
+    def hello(self, camera: bool, mic: bool) -> None:
+        self.fsm.camera = camera
+
+    async def audio(self, pcm16_16k) -> None:
+        """Microphone samples (float32 at 16 kHz, already resampled by the transport)."""
+        if self.voice:
+            await self.voice.feed_audio(pcm16_16k)
+
+    def frame(self, jpeg: bytes) -> None:
+        """A camera frame. Frames arriving while one is analysed are dropped (latest wins)."""
+        self.latest_frame = jpeg
+        if self.deps.faces is None or (self._frame_task and not self._frame_task.done()):
+            return
+        self._frame_task = self._spawn(self._analyse(jpeg))
+
+    async def text(self, text: str, source: str = "keyboard", display: str | None = None) -> None:
+        """Typed text, a keypad entry or a tapped button (its payload, e.g. "/query_bill")."""
+        text = clean_text(text)
+        if not text:
+            return
+        if self.voice and self.voice.playing:
+            await self.voice.cancel_playback("superseded")
+        await self.out.send_json(M.UserText(clean_text(display or "") or text, source).to_dict())
+        await self._input(f"{source}: {text[:30]}")
+        await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=True)
+
+    def playback_finished(self) -> None:
+        if self.voice:
+            self.voice.playback_finished()
+
+    async def id_card_placed(self, consent: bool) -> None:
+        """The customer put the card on the reader: read it, compare with the live face."""
+        from .id_card import verify_with_id_card
+
+        intent, entities, notes = await verify_with_id_card(self, consent)
+        for reason in notes:
+            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, reason, self.fsm.customer_id)
+        await self._external(intent, entities)
+
+    # -- speech -----------------------------------------------------------------------------------
+    async def respond_to_speech(self, text: str) -> list[str]:
+        """The voice pipeline's NLU step: a final transcript becomes a dialogue turn; the texts
+        returned are spoken by the pipeline, everything else goes to the screen here."""
+        await self.out.send_json(M.UserText(text, "voice").to_dict())
+        await self._input(f"speech: {text[:30]}")
+        replies = await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=False)
+        return [m.text for m in replies if m.text]
+
+    async def _pump_voice(self) -> None:
+        from voice import events as V
+
+        while True:
+            event = await self.voice.events.get()
+            try:
+                await self._voice_event(event, V)
+            except Exception:  # one bad event must not stop the audio
+                log.exception("kiosk %s: voice event %s failed", self.kiosk_id, event.type)
+
+    async def _voice_event(self, event, V) -> None:
+        if isinstance(event, V.BotAudio):
+            await self._speech_ok("tts")
+            await self.out.send_json(M.Audio(event.sample_rate, event.turn_id, event.seq, event.text, event.last,
+                                             len(event.pcm)).to_dict())
+            await self.out.send_audio(event.pcm)
+        elif isinstance(event, V.Transcript):
+            await self._speech_ok("asr")
+            await self.out.send_json(M.Transcript(event.text, event.final).to_dict())
+        elif isinstance(event, V.SpeechStarted):
+            self.fsm.input_seen(self.deps.clock())
+            await self.out.send_json(M.Listening(True).to_dict())
+        elif isinstance(event, V.SpeechStopped):
+            await self.out.send_json(M.Listening(False).to_dict())
+        elif isinstance(event, V.PlaybackCancelled):
+            await self.out.send_json(M.StopAudio(event.reason).to_dict())
+        elif isinstance(event, V.Reprompt):
+            await self.out.send_json(M.Bot(event.text).to_dict())
+        elif isinstance(event, V.SilenceTimeout):
+            if self.fsm.fire("silence_timeout", now=self.deps.clock(), cause="no answer after re-prompts"):
+                await self._after("silence_timeout")
+        elif isinstance(event, V.VoiceError):
+            await self._speech_failed(event.message)
+        elif isinstance(event, V.StageTimings) and event.ms:
+            await self.out.send_json(M.Timings(event.turn_id, event.ms, event.text).to_dict())
+
+    async def _speech_failed(self, message: str) -> None:
+        component = "tts" if ("TTS" in message or "合成" in message or "tts" in message) else "asr"
+        if component not in self._speech_down:
+            self._speech_down.add(component)
+            log.warning("kiosk %s: %s failed: %s", self.kiosk_id, component, message)
+            await self.out.send_json(M.Notice("error", SPEECH_DOWN[component], component).to_dict())
+            if self.deps.speech_probe:
+                self._spawn(self._watch_speech())
+
+    async def _watch_speech(self) -> None:
+        """Poll the speech service until it answers, then tell the customer speech works again."""
+        while self._speech_down and not self._closed:
+            await asyncio.sleep(1.0)
+            if await self.deps.speech_probe():
+                for component in list(self._speech_down):
+                    await self._speech_ok(component)
+
+    async def _speech_ok(self, component: str) -> None:
+        if component in self._speech_down:
+            self._speech_down.discard(component)
+            if not self._speech_down:
+                await self.out.send_json(M.Notice("info", SPEECH_BACK, component).to_dict())
+
+    def _say(self, texts: list[str]) -> None:
+        text = " ".join(t for t in texts if t)
+        if self.voice and text:
+            self._spawn(self._say_now(text))
+
+    async def _say_now(self, text: str) -> None:
+        try:
+            await self.voice.say(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the text is on the screen already: nothing is lost
+            await self._speech_failed(f"TTS {type(exc).__name__}: {exc}")
+
+    # -- vision -----------------------------------------------------------------------------------
+    async def _analyse(self, jpeg: bytes) -> None:
+        now = self.deps.clock()
+        events = await self.deps.faces.process_frame_async(self.key, jpeg)
+        for event in events:
+            await self._vision_event(event, now)
+
+    async def _vision_event(self, event, now: float) -> None:
+        kind = event.type
+        if kind in PRESENCE_EVENTS:
+            self.fsm.face_seen(now)
+            if self.fsm.fire("person_seen", now=now, cause=f"camera: {kind}"):
+                await self._after("person_seen")
+        if kind == "FaceRecognized":
+            cause = f"face {event.face_id} score {event.score:.2f}" + (" (recently served)" if event.recently_served else "")
+            if self.fsm.fire("face_recognized", now=now, cause=cause, customer_id=event.customer_id):
+                await self._greet_known(event.customer_id, event.recently_served)
+        elif kind == "UnknownFace":
+            if self.fsm.fire("face_unknown", now=now, cause=f"no gallery match (best {event.best_score:.2f})"):
+                await self._greet_unknown("EXTERNAL_face_unknown")
+        elif kind == "StaffIntervention":
+            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, event.reason,
+                              event.customer_id or None)
+
+    async def _greet_known(self, customer_id: str, recently_served: bool) -> None:
+        if not recently_served:
+            await self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id)
+        # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
+        await self._external("EXTERNAL_face_recognized", {"customer_id": customer_id}, speak=not recently_served)
+        self._fire("greeted", "greeting done")
+        await self._send_state("greeted")
+
+    async def _greet_unknown(self, intent: str) -> None:
+        await self._external(intent, {})
+        self._fire("greeted", "greeting done")
+        await self._send_state("greeted")
+
+    # -- dialogue ---------------------------------------------------------------------------------
+    async def _external(self, intent: str, entities: dict, speak: bool = True) -> list[BotMessage]:
+        return await self._dialogue(f"/{intent}", lambda: self.deps.rasa.trigger_intent(
+            self.conversation_id, intent, entities), speak=speak)
+
+    async def _dialogue(self, label: str, call: Callable[[], Awaitable[list[BotMessage]]],
+                        speak: bool) -> list[BotMessage]:
+        async with self._lock:
+            try:
+                replies = await call()
+            except RasaUnavailable as exc:
+                log.warning("kiosk %s: Rasa unavailable (%s); keeping %r for later", self.kiosk_id, exc, label)
+                self._pending.append((label, call))
+                await self.out.send_json(M.Notice("error", RASA_DOWN, "rasa").to_dict())
+                if self._recovering is None or self._recovering.done():
+                    self._recovering = self._spawn(self._recover())
+                return []
+        await self._present(replies, speak)
+        return replies
+
+    async def _recover(self) -> None:
+        """Replay what the customer said while Rasa was down, once it answers again. The tracker
+        store keeps the conversation, so it continues where it was."""
+        deadline = self.deps.clock() + self.deps.rasa_give_up_s
+        while self._pending and self.deps.clock() < deadline:
+            await asyncio.sleep(self.deps.rasa_retry_s)
+            try:
+                status = await self.deps.rasa.status()
+            except RasaUnavailable:
+                continue
+            if not status.get("model_file"):
+                continue
+            await self.out.send_json(M.Notice("info", RASA_BACK, "rasa").to_dict())
+            pending, self._pending = self._pending, []
+            for label, call in pending:
+                await self._dialogue(label, call, speak=True)
+            return
+        if self._pending:
+            self._pending.clear()
+            await self.out.send_json(M.Notice("error", "对话服务仍未恢复，已通知工作人员。", "rasa").to_dict())
+            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, "dialogue_service_down", None)
+
+    async def _present(self, replies: list[BotMessage], speak: bool) -> None:
+        for reply in replies:
+            await self.out.send_json(M.Bot(reply.text, reply.buttons or [], reply.custom).to_dict())
+            if reply.custom:
+                await self._custom(reply.custom)
+        if speak:
+            self._say([r.text for r in replies if r.text])
+        if replies:
+            self._spawn(self._sync_with_tracker())
+
+    async def _custom(self, payload: dict) -> None:
+        kind = payload.get("type")
+        if kind == "handoff":
+            if self.fsm.fire("handoff_requested", now=self.deps.clock(), cause=f"handoff: {payload.get('business_type')}"):
+                await self._send_state("handoff requested")
+            await self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload)
+        elif kind == "staff_intervention":
+            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
+                              str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
+        elif kind == "face_enrolment" and payload.get("consent"):
+            self._spawn(self._enrol_face(str(payload.get("customer_id") or "")))
+
+    async def _enrol_face(self, customer_id: str) -> None:
+        faces = self.deps.faces
+        if not (faces and customer_id):
+            return
+        await asyncio.sleep(1.5)  # "please look at the camera for two seconds"
+        frame = self.latest_frame
+        if frame is None:
+            await self.out.send_json(M.Bot("没有拍到您的人脸，请正对摄像头后再说“登记人脸”。").to_dict())
+            return
+        await asyncio.to_thread(faces.record_consent, customer_id)
+        result = await asyncio.to_thread(faces.enrol_image, customer_id, frame)
+        text = "人脸登记成功，下次来营业厅就可以刷脸办理了。" if result.ok else \
+            "这次没有拍清楚您的人脸，请摘下帽子或眼镜，正对摄像头后再试一次。"
+        await self.out.send_json(M.Bot(text, [], {"type": "face_enrolment_result", "ok": result.ok}).to_dict())
+        self._say([text])
+
+    async def _sync_with_tracker(self) -> None:
+        """Read who is identified and what the form asks from Rasa's tracker: the screen shows the
+        name, a keypad or the ID-card prompt from the dialogue's own state, not from reply texts."""
+        try:
+            tracker = await self.deps.rasa.tracker(self.conversation_id, include_events="NONE")
+        except (RasaUnavailable, Exception):  # the screen extras are best effort
+            return
+        slots = tracker.get("slots") or {}
+        now = self.deps.clock()
+        if slots.get("identified") and slots.get("customer_id"):
+            name = slots.get("customer_name")
+            if (slots["customer_id"], name) != (self.fsm.customer_id, self.customer_name):
+                self.customer_name = name
+                if self.fsm.fire("verified", now=now, cause="identity confirmed in dialogue",
+                                 customer_id=slots["customer_id"]):
+                    await self._send_state("verified")
+                self.fsm.customer_id = slots["customer_id"]
+                await self.out.send_json(M.Customer(slots["customer_id"], name).to_dict())
+        loop = (tracker.get("active_loop") or {}).get("name")
+        requested = slots.get("requested_slot")
+        if loop == "identity_form" and self.fsm.fire("verification_started", now=now, cause="identity form"):
+            await self._send_state("verifying")
+        if tracker.get("latest_action_name") == "utter_ask_insert_id_card":
+            if self.fsm.fire("verification_started", now=now, cause="ID card requested"):
+                await self._send_state("verifying")
+            await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
+        elif loop and requested in M.KEYPAD_SLOTS:
+            label, digits = M.KEYPAD_SLOTS[requested]
+            await self.out.send_json(M.Prompt("keypad", label, requested, digits).to_dict())
+        else:
+            if self.fsm.state == "verifying" and not loop:
+                if self.fsm.fire("verification_failed", now=now, cause="identity form ended"):
+                    await self._send_state("verification ended")
+            await self.out.send_json(M.Prompt("none").to_dict())
+
+    # -- state machine effects ----------------------------------------------------------------------
+    def _fire(self, trigger: str, cause: str, **kwargs) -> bool:
+        return self.fsm.fire(trigger, now=self.deps.clock(), cause=cause, **kwargs)
+
+    async def _input(self, cause: str) -> None:
+        """Speech or a touch: the customer is being served (a form or a handoff keeps its state)."""
+        self.fsm.input_seen(self.deps.clock())
+        if self.fsm.state not in ("serving", "verifying", "handoff", "farewell") and self._fire("user_input", cause):
+            await self._send_state(cause)
+
+    async def _after(self, trigger: str) -> None:
+        """Effects of transitions fired by timeouts and the voice pipeline."""
+        await self._send_state(trigger)
+        if trigger == "face_unknown":      # face seen but never good enough: greet without a name
+            await self._greet_unknown("EXTERNAL_person_detected")
+        elif trigger in ("person_left", "silence_timeout"):
+            await self._leave(trigger, speak=trigger == "silence_timeout")
+        elif trigger == "farewell_done":
+            await self._reset()
+
+    async def _leave(self, cause: str, speak: bool) -> None:
+        await self._board("customer_left", self.kiosk_id, self.conversation_id)
+        if speak:
+            await self.out.send_json(M.Bot(FAREWELL).to_dict())
+            self._say([FAREWELL])
+        try:  # the dialogue forgets the customer (slots reset, conversation restarted)
+            await self.deps.rasa.trigger_intent(self.conversation_id, "EXTERNAL_person_left", {})
+        except RasaUnavailable:
+            pass
+        if self.fsm.state != "farewell":
+            self._fire("person_left", cause)
+
+    async def _reset(self) -> None:
+        if self.deps.faces:
+            self.deps.faces.end_session(self.key)
+        self.conversation_id = self._new_conversation_id()
+        self.customer_name = None
+        self._pending.clear()
+        await self.out.send_json(M.Customer(None, None).to_dict())
+        await self.out.send_json(M.Prompt("none").to_dict())
+        await self._send_state("reset")
+
+    async def _send_state(self, note: str) -> None:
+        cause = self.fsm.history[-1].cause if self.fsm.history else ""
+        await self.out.send_json(M.State(self.fsm.state, cause, self.conversation_id, note).to_dict())
+
+    async def _board(self, method: str, *args) -> None:
+        board = self.deps.board
+        if board is None:
+            return
+        try:
+            await _maybe_await(getattr(board, method)(*args))
+        except Exception:  # the console is a helper: the customer is served regardless
+            log.exception("kiosk %s: staff board %s failed", self.kiosk_id, method)
+
+    async def _staff_acknowledged(self, notice) -> None:
+        if getattr(notice, "session_id", None) != self.conversation_id or self._closed:
+            return
+        who = getattr(notice, "acked_by_name", None) or getattr(notice, "acked_by", None) or "工作人员"
+        text = f"工作人员{who}已收到，马上过来为您服务。" if not str(who).startswith("工作人员") else f"{who}已收到，马上过来为您服务。"
+        await self.out.send_json(M.Bot(text, [], {"type": "staff_coming", "staff": who}).to_dict())
+        self._say([text])

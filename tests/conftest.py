@@ -1,0 +1,31 @@
+"""Fixtures shared by every test folder: a real hall (trained Rasa model served by a Rasa server,
+the action server, a seeded business database) started once per test session, on free ports."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT
+from tests.hall import DEMO_CUSTOMERS, Hall, seed_business, start_hall
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    model = ROOT / "models" / "hallbot.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model: run `make test` (it trains first) or `.venv/bin/hallbot train`")
+    return model
+
+
+@pytest.fixture(scope="session")
+def hall(trained_model, tmp_path_factory) -> Hall:
+    var_dir = tmp_path_factory.mktemp("hall-var")
+    with pytest.MonkeyPatch.context() as mp:
+        seed_business(var_dir, mp)
+        mp.setenv("HALLBOT_DEMO_CUSTOMERS", DEMO_CUSTOMERS)
+        supervisor, settings = start_hall(var_dir)
+    try:
+        yield Hall(settings, supervisor)
+    finally:
+        supervisor.stop()

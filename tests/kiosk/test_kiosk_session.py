@@ -1,0 +1,117 @@
+"""A kiosk session against the real hall (Rasa + actions + business DB) and the real face
+service, driven the way the WebSocket handler drives it, without a browser."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.kiosk.fsm import Timeouts
+from bot.kiosk.session import RASA_BACK, RASA_DOWN, KioskDeps, KioskSession
+from bot.rasa_client import RasaClient
+from tests.kiosk.media import astronaut_portrait, empty_frame, in_frame
+from vision.image_io import encode_jpeg
+
+pytestmark = pytest.mark.rasa
+
+
+def deps_for(hall, faces=None, **timeouts) -> KioskDeps:
+    return KioskDeps(rasa=RasaClient(hall.settings.rasa_url), faces=faces,
+                     find_customer=lambda **kw: hall.business().find_customer(**kw),
+                     timeouts=Timeouts(**timeouts) if timeouts else Timeouts(), rasa_retry_s=0.5)
+
+
+async def feed(session: KioskSession, rgb, frames: int, every_s: float = 0.3) -> None:
+    jpeg = encode_jpeg(rgb)
+    for _ in range(frames):
+        session.frame(jpeg)
+        await asyncio.sleep(every_s)
+
+
+async def test_enrolled_face_is_greeted_by_name_then_leaves_and_the_kiosk_resets(hall, hall_faces, screen):
+    session = KioskSession("k-face", deps_for(hall, hall_faces, absent_s=2.0, farewell_s=0.5), screen)
+    await session.start()
+    try:
+        first_conversation = session.conversation_id
+        await feed(session, in_frame(astronaut_portrait()), 4)
+        greeting = await screen.wait_for(lambda m: m["type"] == "bot" and "李" in (m["text"] or ""), what="greeting")
+        assert "您好" in greeting["text"]
+        assert (await screen.wait_for(lambda m: m["type"] == "customer" and m["name"]))["customer_id"] == "C000002"
+        assert [t.dest for t in session.fsm.history][:3] == ["person_detected", "greeting", "identified"]
+        assert screen.of("bot")[0]["buttons"], "recommended services come as buttons"
+        await session.text("我想查一下电费", "keyboard")
+        bills = await screen.wait_for(lambda m: m["type"] == "bot" and (m.get("custom") or {}).get("type") == "bills")
+        assert bills["custom"]["bills"][0]["amount"]
+        await feed(session, empty_frame(), 12)            # walked away
+        await screen.wait_for(lambda m: m["type"] == "state" and m["state"] == "idle"
+                              and m["note"] == "reset", what="reset")
+        assert session.conversation_id != first_conversation
+        assert screen.of("customer")[-1]["name"] is None
+        causes = [t.cause for t in session.fsm.history]
+        assert any(c.startswith("no face in view") for c in causes)
+    finally:
+        await session.close()
+
+
+async def test_anonymous_customer_verifies_with_keypad_and_sms_code(hall, screen):
+    customer = hall.walk_in(0)
+    session = KioskSession("k-manual", deps_for(hall), screen)
+    await session.start()
+    try:
+        await session.text("/query_bill", "button", display="查电费")
+        assert screen.of("user_text")[-1]["text"] == "查电费"
+        prompt = await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "keypad")
+        assert prompt["slot"] == "identity_key"
+        await session.text(customer.id_number, "keypad")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "phone")
+        await session.text(customer.phone, "keypad")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "sms_code")
+        await session.text("000000", "keypad")                        # wrong code: clear message
+        await screen.wait_for(lambda m: m["type"] == "bot" and "验证码" in (m["text"] or "") and "不正确" in (m["text"] or ""),
+                              what="wrong code reply")
+        await session.text(hall.sms_code(customer.phone), "keypad")
+        shown = await screen.wait_for(lambda m: m["type"] == "customer" and m["name"])
+        assert shown["customer_id"] == customer.customer_id and customer.name[0] in shown["name"]
+        await screen.wait_for(lambda m: (m.get("custom") or {}).get("type") == "bills", what="resumed bill query")
+        assert session.fsm.state == "serving"
+        assert "verifying" in [t.dest for t in session.fsm.history]
+    finally:
+        await session.close()
+
+
+async def test_two_kiosks_keep_separate_conversations(hall, screen):
+    from tests.kiosk.conftest import Screen
+
+    other = Screen()
+    a = KioskSession("k-a", deps_for(hall), screen)
+    b = KioskSession("k-b", deps_for(hall), other)
+    await asyncio.gather(a.start(), b.start())
+    try:
+        await asyncio.gather(a.text("我要查电费"), b.text("转人工"))
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "keypad")
+        await other.wait_for(lambda m: (m.get("custom") or {}).get("type") == "handoff")
+        assert a.conversation_id != b.conversation_id
+        assert not any((m.get("custom") or {}).get("type") == "handoff" for m in screen.messages)
+        assert b.fsm.state == "handoff" and a.fsm.state == "verifying"
+    finally:
+        await asyncio.gather(a.close(), b.close())
+
+
+async def test_rasa_restart_mid_conversation_shows_a_message_and_replays_what_was_said(hall, screen):
+    session = KioskSession("k-restart", deps_for(hall), screen)
+    await session.start()
+    try:
+        await session.text("我要查电费")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "identity_key")
+        rasa = next(s for s in hall.supervisor.services if s.name == "rasa")
+        rasa.process.terminate()
+        await asyncio.to_thread(rasa.process.wait, 30)
+        await session.text(hall.walk_in(1).id_number, "keypad")          # said while Rasa is down
+        down = await screen.wait_for(lambda m: m["type"] == "notice" and m["component"] == "rasa")
+        assert down["level"] == "error" and down["text"] == RASA_DOWN
+        await asyncio.to_thread(hall.supervisor.restart, "rasa")
+        await screen.wait_for(lambda m: m["type"] == "notice" and m["text"] == RASA_BACK, timeout=60)
+        # the replayed ID number moves the same conversation on to the phone question
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "phone", timeout=60)
+    finally:
+        await session.close()
