@@ -110,7 +110,7 @@ class ActionIdCardFailed(Action):
                 json_message={"type": "staff_intervention", "reason": reason or "id_card_mismatch"})
             return [SlotSet("id_card_failures", 0), SlotSet("identity_failed", True)]
         hint = "没有读到身份证信息，请把身份证平放在读卡区" if reason == "read_error" else "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头"
-        dispatcher.utter_message(text=f"{hint}，我们再试一次。")
+        dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message={"type": "prompt", "kind": "id_card"})
         return [SlotSet("id_card_failures", float(failures))]
 
 
@@ -125,6 +125,18 @@ class ActionRememberRequest(Action):
         request = intent if intent in GATED_REQUESTS else None
         dispatcher.utter_message(text="好的。办理这项业务需要先确认您的身份。")
         return [SlotSet("pending_request", request)]
+
+
+class ActionIdentityStopped(Action):
+    """The customer cancelled the identity form: forget the request it was for, so verifying
+    later (ID card, face) does not start a business they gave up on."""
+
+    def name(self) -> str:
+        return "action_identity_stopped"
+
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_identity_stopped")
+        return [SlotSet("pending_request", None)]
 
 
 class ActionIdentityConfirmed(Action):

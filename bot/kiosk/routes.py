@@ -2,7 +2,7 @@
 
 Browser -> server
   binary  0x01 + PCM16 LE mono at the hello rate (microphone)
-          0x02 + JPEG (camera frame, ~2 per second)
+          0x02 + JPEG (camera frame: 4 per second while looking for a face, 1 while serving)
   text    {"type": "hello", "rate": 48000, "camera": true, "mic": true}
           {"type": "text", "text": "...", "source": "keyboard" | "button" | "keypad", "display": "..."}
           {"type": "playback_finished"}

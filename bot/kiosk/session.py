@@ -71,6 +71,7 @@ class KioskSession:
         self._lock = asyncio.Lock()          # one dialogue turn at a time, in arrival order
         self._closed = False
         self._unsubscribe: Callable[[], None] | None = None
+        self._face_at: float | None = None   # first sight of this customer (face -> greeting timing)
 
     # -- life cycle -----------------------------------------------------------------------------
     def _new_conversation_id(self) -> str:
@@ -178,6 +179,10 @@ class KioskSession:
     async def _voice_event(self, event, V) -> None:
         if isinstance(event, V.BotAudio):
             await self._speech_ok("tts")
+            if event.seq == 0 and event.turn_id == 0 and self._face_at is not None:
+                ms = round((self.deps.clock() - self._face_at) * 1000, 1)
+                self._face_at = None
+                await self.out.send_json(M.Timings(0, {"face_seen_to_greeting_audio": ms}, event.text).to_dict())
             await self.out.send_json(M.Audio(event.sample_rate, event.turn_id, event.seq, event.text, event.last,
                                              len(event.pcm)).to_dict())
             await self.out.send_audio(event.pcm)
@@ -249,6 +254,7 @@ class KioskSession:
         if kind in PRESENCE_EVENTS:
             self.fsm.face_seen(now)
             if self.fsm.fire("person_seen", now=now, cause=f"camera: {kind}"):
+                self._face_at = now
                 await self._after("person_seen")
         if kind == "FaceRecognized":
             cause = f"face {event.face_id} score {event.score:.2f}" + (" (recently served)" if event.recently_served else "")
@@ -264,6 +270,8 @@ class KioskSession:
     async def _greet_known(self, customer_id: str, recently_served: bool) -> None:
         if not recently_served:
             await self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id)
+        else:
+            self._face_at = None  # no greeting to time
         # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
         await self._external("EXTERNAL_face_recognized", {"customer_id": customer_id}, speak=not recently_served)
         self._fire("greeted", "greeting done")
@@ -317,14 +325,27 @@ class KioskSession:
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, "dialogue_service_down", None)
 
     async def _present(self, replies: list[BotMessage], speak: bool) -> None:
+        prompted = False
         for reply in replies:
+            if (reply.custom or {}).get("type") == "prompt":   # a screen instruction, not content
+                prompted = True
+                if reply.text:
+                    await self.out.send_json(M.Bot(reply.text, reply.buttons or []).to_dict())
+                await self._prompt(reply.custom)
+                continue
             await self.out.send_json(M.Bot(reply.text, reply.buttons or [], reply.custom).to_dict())
             if reply.custom:
                 await self._custom(reply.custom)
         if speak:
             self._say([r.text for r in replies if r.text])
         if replies:
-            self._spawn(self._sync_with_tracker())
+            self._spawn(self._sync_with_tracker(prompted))
+
+    async def _prompt(self, payload: dict) -> None:
+        if payload.get("kind") == "id_card":
+            if self.fsm.fire("verification_started", now=self.deps.clock(), cause="ID card requested"):
+                await self._send_state("verifying")
+            await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
 
     async def _custom(self, payload: dict) -> None:
         kind = payload.get("type")
@@ -354,7 +375,7 @@ class KioskSession:
         await self.out.send_json(M.Bot(text, [], {"type": "face_enrolment_result", "ok": result.ok}).to_dict())
         self._say([text])
 
-    async def _sync_with_tracker(self) -> None:
+    async def _sync_with_tracker(self, prompted: bool = False) -> None:
         """Read who is identified and what the form asks from Rasa's tracker: the screen shows the
         name, a keypad or the ID-card prompt from the dialogue's own state, not from reply texts."""
         try:
@@ -376,11 +397,9 @@ class KioskSession:
         requested = slots.get("requested_slot")
         if loop == "identity_form" and self.fsm.fire("verification_started", now=now, cause="identity form"):
             await self._send_state("verifying")
-        if tracker.get("latest_action_name") == "utter_ask_insert_id_card":
-            if self.fsm.fire("verification_started", now=now, cause="ID card requested"):
-                await self._send_state("verifying")
-            await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
-        elif loop and requested in M.KEYPAD_SLOTS:
+        if prompted:  # the reply itself asked for the ID card
+            return
+        if loop and requested in M.KEYPAD_SLOTS:
             label, digits = M.KEYPAD_SLOTS[requested]
             await self.out.send_json(M.Prompt("keypad", label, requested, digits).to_dict())
         else:

@@ -5,11 +5,16 @@
 (() => {
   const params = new URLSearchParams(location.search);
   const kioskId = params.get("kiosk") || "kiosk-1";
-  const FRAME_MS = Number(params.get("frame_ms") || 500);
+  // Frames come fast while nobody is identified (recognition wants a few good frames of a face)
+  // and slowly once someone is being served (only "still there?" matters; ASR needs the CPU).
+  const FRAME_MS = Number(params.get("frame_ms") || 250), SERVING_FRAME_MS = 1000;
+  const LOOKING = new Set(["idle", "connected", "person_detected", "greeting", "farewell"]);
+  const VOICE_RMS = 0.01;
   const $ = (id) => document.getElementById(id);
   const metrics = (window.kioskMetrics = {
     kioskId, events: [], audioStarts: [], audioChunks: 0, firstMicSent: null, firstFrameSent: null,
     connected: false, media: {camera: false, mic: false}, state: "idle", timings: [],
+    lastVoice: null, voiceStarts: [],
   });
   const mark = (type, data = {}) => metrics.events.push({t: performance.now(), type, ...data});
 
@@ -75,17 +80,24 @@
       const src = audioCtx.createMediaStreamSource(new MediaStream(stream.getAudioTracks()));
       const node = new AudioWorkletNode(audioCtx, "mic-capture");
       node.port.onmessage = (e) => {
-        if (sendBinary(1, e.data) && metrics.firstMicSent === null) { metrics.firstMicSent = performance.now(); mark("mic_started"); }
+        const now = performance.now();
+        if (e.data.rms > VOICE_RMS) {   // the page's own view of when the customer spoke (benchmark)
+          if (metrics.lastVoice === null || now - metrics.lastVoice > 300) metrics.voiceStarts.push(now);
+          metrics.lastVoice = now;
+        }
+        if (sendBinary(1, e.data.pcm) && metrics.firstMicSent === null) { metrics.firstMicSent = now; mark("mic_started"); }
       };
       src.connect(node);   // not connected to the speakers: no local echo
     }
   }
 
   const canvas = document.createElement("canvas");
-  let frameBusy = false;
+  let frameBusy = false, lastFrame = 0;
   function sendFrame() {
     const video = $("camera");
     if (frameBusy || !ws || ws.readyState !== 1 || video.readyState < 2) return;
+    if (!LOOKING.has(metrics.state) && performance.now() - lastFrame < SERVING_FRAME_MS) return;
+    lastFrame = performance.now();
     canvas.width = video.videoWidth || 640; canvas.height = video.videoHeight || 480;
     canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
     frameBusy = true;

@@ -231,3 +231,16 @@ def test_invoice_for_an_identified_customer(hall):
     reply = conversation.say("帮我打印一下发票")
     invoice = reply.custom("invoice")
     assert invoice and invoice["account_no"] == "3100000003" and invoice["invoice_id"]
+
+
+def test_cancelled_identity_check_forgets_the_request_it_was_for(hall):
+    """A customer who gives up verifying must not later be walked into that old request when an
+    ID card or their face identifies them."""
+    c = hall.conversation()
+    assert "身份证号" in c.say("帮我交一下电费").text
+    assert c.slots()["pending_request"] == "pay_bill"
+    assert "已取消身份确认" in c.say("算了不办了").text
+    assert c.slots()["pending_request"] is None
+    card = c.event("EXTERNAL_id_card_verified", id_number="310104199211202468")   # 李娜
+    assert "身份核验成功" in card.text
+    assert not card.custom("confirm_payment") and "交费" not in card.text.split("。")[0]

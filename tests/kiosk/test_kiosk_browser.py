@@ -233,3 +233,25 @@ def test_speech_and_rasa_restarting_mid_conversation(playwright, robot, media, h
         expect(kiosk.locator("#keypad-label")).to_contain_text("身份证号", timeout=60_000)  # the request went on
     finally:
         browser.close()
+
+
+def test_kiosk_without_camera_or_microphone_works_by_touch(playwright, robot):
+    """No media devices (or permission refused): the page says so and serves by touch and keyboard."""
+    from playwright.sync_api import expect
+
+    from tests.browser_support import CHROMIUM
+
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+    try:
+        page = browser.new_page()
+        page.goto(f"{robot.url}/kiosk?kiosk=e2e-touch")
+        page.wait_for_function("window.kioskMetrics && window.kioskMetrics.connected", timeout=30_000)
+        expect(page.locator("#mic-state")).to_contain_text("无麦克风", timeout=30_000)
+        assert page.evaluate("window.kioskMetrics.media") == {"camera": False, "mic": False}
+        page.locator("#menu button", has_text="停电计划").click()
+        expect(page.locator("#conversation .msg.user")).to_contain_text("停电计划")
+        expect(page.locator("#conversation .msg.bot")).not_to_have_count(0, timeout=30_000)
+        assert page.evaluate("window.kioskMetrics.state") == "serving"
+    finally:
+        browser.close()

@@ -115,3 +115,39 @@ async def test_rasa_restart_mid_conversation_shows_a_message_and_replays_what_wa
         await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "phone", timeout=60)
     finally:
         await session.close()
+
+
+def place_card(directory, id_number: str, name: str, birth: str, photo_rgb) -> None:
+    from vision.idcard.base import IdCardData
+    from vision.idcard.simulator import DirectorySimulator
+
+    DirectorySimulator.write(directory, IdCardData(
+        name=name, sex="女", ethnicity="汉", birth_date=birth, address="上海市徐汇区漕溪北路1号",
+        id_number=id_number, issuer="上海市公安局徐汇分局", valid_from="20200101", valid_to="20400101",
+        photo=encode_jpeg(photo_rgb), photo_format="jpeg"))
+
+
+async def test_id_card_checked_against_the_live_face(hall, hall_faces, screen, tmp_path):
+    from vision.idcard.simulator import DirectorySimulator
+    from vision.sample_faces import identities
+
+    lina = hall.business().find_customer(customer_id="C000002")
+    place_card(tmp_path, lina.id_number, lina.name, lina.id_number[6:14], astronaut_portrait())
+    deps = deps_for(hall, hall_faces)
+    deps.id_reader = DirectorySimulator(tmp_path)
+    session = KioskSession("k-card", deps, screen)
+    await session.start()
+    try:
+        await session.text("我想刷身份证")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "id_card", what="ID card prompt")
+        session.latest_frame = encode_jpeg(in_frame(identities()["t1-b"]))     # someone else in front
+        await session.id_card_placed(consent=False)
+        await screen.wait_for(lambda m: m["type"] == "bot" and "比对未通过" in (m["text"] or ""), what="mismatch")
+        assert not any(m["type"] == "customer" and m["name"] for m in screen.messages)
+        session.latest_frame = encode_jpeg(in_frame(astronaut_portrait()))     # the card holder
+        await session.id_card_placed(consent=False)
+        shown = await screen.wait_for(lambda m: m["type"] == "customer" and m["name"], what="identified")
+        assert shown["customer_id"] == "C000002"
+        assert "身份核验成功" in screen.bot_text()
+    finally:
+        await session.close()
