@@ -14,6 +14,7 @@ import time
 from bot import rasa_service
 from bot.settings import Settings, load
 from bot.supervisor import PortInUse, Service, StartupFailed, Supervisor
+from bot.warmup import warm_up
 
 log = logging.getLogger("hallbot")
 
@@ -162,6 +163,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
             prepare_demo_faces(settings)
         print("starting " + ", ".join(s.name for s in supervisor.services) + " ...", flush=True)
         timings = supervisor.start()
+        timings["warm-up"] = warm_up(settings.rasa_url)
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
         app_url = f"http://{settings.host}:{settings.app_port}"
         if with_app:

@@ -60,6 +60,21 @@ def voice_pipeline(respond):
     return pipeline
 
 
+def warm_faces(faces) -> None:
+    """One detection + embedding + search on a sample portrait before the first customer (the
+    first call of each native model is slow). identify_image keeps no state."""
+    try:
+        from vision.sample_faces import identities
+
+        faces.identify_image(identities()["astronaut"])
+        if faces.emotion is not None:
+            obs = faces.observe(identities()["astronaut"])
+            if hasattr(obs, "face"):
+                faces.emotion.classify(obs.rgb, obs.face)
+    except Exception as exc:  # sample photos missing: the first customer waits a little longer
+        log.warning("face warm-up skipped: %s", exc)
+
+
 def speech_probe(url: str):
     async def probe() -> bool:
         import httpx
@@ -76,21 +91,20 @@ def speech_probe(url: str):
 def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None, media: bool = True) -> KioskDeps:
     from .routes import speech_responder
 
-    faces = voice = reader = find_customer = None
+    faces = voice = reader = None
     if media and _on("HALLBOT_KIOSK_VISION"):
         from vision.service import FaceService
 
         faces = FaceService()
+        warm_faces(faces)
         reader = id_card_reader(settings)
     if media and _on("HALLBOT_KIOSK_VOICE"):
         voice = voice_pipeline(speech_responder(app))
-    try:
-        from business.factory import get_business
+    from business.factory import get_business
 
-        def find_customer(**kwargs):
-            return get_business().find_customer(**kwargs)
-    except ImportError:
-        pass
+    def find_customer(**kwargs):
+        return get_business().find_customer(**kwargs)
+
     probe = speech_probe(os.environ["HALLBOT_SPEECH_URL"]) if voice and os.environ.get("HALLBOT_SPEECH_URL") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
                      find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe)

@@ -11,7 +11,6 @@ Server -> browser: the JSON of bot.kiosk.messages; an "audio" message is followe
 binary frame of PCM16 mono at its sample_rate."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -92,12 +91,12 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                         session.hello(bool(data.get("camera")), bool(data.get("mic")))
                     elif kind == "text":
                         text = str(data.get("text") or "")[:MAX_TEXT]
-                        asyncio.create_task(session.text(text, str(data.get("source") or "keyboard"),
+                        session.spawn(session.text(text, str(data.get("source") or "keyboard"),
                                                          display=str(data.get("display") or "") or None))
                     elif kind == "playback_finished":
                         session.playback_finished()
                     elif kind == "id_card":
-                        asyncio.create_task(session.id_card_placed(bool(data.get("consent"))))
+                        session.spawn(session.id_card_placed(bool(data.get("consent"))))
                     else:
                         raise ValueError(f"unknown message type {kind!r}")
                 except (ValueError, TypeError, AttributeError, A.AudioError) as exc:

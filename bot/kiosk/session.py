@@ -79,8 +79,8 @@ class KioskSession:
 
     async def start(self) -> None:
         if self.voice:
-            self._spawn(self._pump_voice())
-        self._spawn(self._ticker())
+            self.spawn(self._pump_voice())
+        self.spawn(self._ticker())
         if self.deps.board and hasattr(self.deps.board, "on_ack"):
             self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
         await self._send_state("connected")
@@ -99,7 +99,8 @@ class KioskSession:
         if self.deps.faces:
             self.deps.faces.end_session(self.key)
 
-    def _spawn(self, coro) -> asyncio.Task:
+    def spawn(self, coro) -> asyncio.Task:
+        """Run a task owned by this session: errors are logged, close() cancels it."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
@@ -121,17 +122,17 @@ class KioskSession:
     def hello(self, camera: bool, mic: bool) -> None:
         self.fsm.camera = camera
 
-    async def audio(self, pcm16_16k) -> None:
+    async def audio(self, samples) -> None:
         """Microphone samples (float32 at 16 kHz, already resampled by the transport)."""
         if self.voice:
-            await self.voice.feed_audio(pcm16_16k)
+            await self.voice.feed_audio(samples)
 
     def frame(self, jpeg: bytes) -> None:
         """A camera frame. Frames arriving while one is analysed are dropped (latest wins)."""
         self.latest_frame = jpeg
         if self.deps.faces is None or (self._frame_task and not self._frame_task.done()):
             return
-        self._frame_task = self._spawn(self._analyse(jpeg))
+        self._frame_task = self.spawn(self._analyse(jpeg))
 
     async def text(self, text: str, source: str = "keyboard", display: str | None = None) -> None:
         """Typed text, a keypad entry or a tapped button (its payload, e.g. "/query_bill")."""
@@ -213,7 +214,7 @@ class KioskSession:
             log.warning("kiosk %s: %s failed: %s", self.kiosk_id, component, message)
             await self.out.send_json(M.Notice("error", SPEECH_DOWN[component], component).to_dict())
             if self.deps.speech_probe:
-                self._spawn(self._watch_speech())
+                self.spawn(self._watch_speech())
 
     async def _watch_speech(self) -> None:
         """Poll the speech service until it answers, then tell the customer speech works again."""
@@ -232,7 +233,7 @@ class KioskSession:
     def _say(self, texts: list[str]) -> None:
         text = " ".join(t for t in texts if t)
         if self.voice and text:
-            self._spawn(self._say_now(text))
+            self.spawn(self._say_now(text))
 
     async def _say_now(self, text: str) -> None:
         try:
@@ -297,7 +298,7 @@ class KioskSession:
                 self._pending.append((label, call))
                 await self.out.send_json(M.Notice("error", RASA_DOWN, "rasa").to_dict())
                 if self._recovering is None or self._recovering.done():
-                    self._recovering = self._spawn(self._recover())
+                    self._recovering = self.spawn(self._recover())
                 return []
         await self._present(replies, speak)
         return replies
@@ -339,7 +340,7 @@ class KioskSession:
         if speak:
             self._say([r.text for r in replies if r.text])
         if replies:
-            self._spawn(self._sync_with_tracker(prompted))
+            self.spawn(self._sync_with_tracker(prompted))
 
     async def _prompt(self, payload: dict) -> None:
         if payload.get("kind") == "id_card":
@@ -357,7 +358,7 @@ class KioskSession:
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
                               str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
         elif kind == "face_enrolment" and payload.get("consent"):
-            self._spawn(self._enrol_face(str(payload.get("customer_id") or "")))
+            self.spawn(self._enrol_face(str(payload.get("customer_id") or "")))
 
     async def _enrol_face(self, customer_id: str) -> None:
         faces = self.deps.faces

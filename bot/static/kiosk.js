@@ -14,7 +14,7 @@
   const metrics = (window.kioskMetrics = {
     kioskId, events: [], audioStarts: [], audioChunks: 0, firstMicSent: null, firstFrameSent: null,
     connected: false, media: {camera: false, mic: false}, state: "idle", timings: [],
-    lastVoice: null, voiceStarts: [],
+    lastVoice: null, voiceStarts: [], notices: [],
   });
   const mark = (type, data = {}) => metrics.events.push({t: performance.now(), type, ...data});
 
@@ -201,6 +201,7 @@
   }
   let noticeTimer = null;
   function notice(n) {
+    metrics.notices.push({t: performance.now(), ...n});
     const el = $("notice");
     el.textContent = n.text; el.className = `notice ${n.level}`; el.dataset.component = n.component || "";
     el.hidden = false;

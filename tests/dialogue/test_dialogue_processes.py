@@ -121,3 +121,10 @@ def test_chat_cli_reports_an_unreachable_bot(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "对话服务暂时无法连接" in result.stderr
+
+
+def test_warm_up_runs_a_throwaway_conversation_and_never_raises(hall):
+    from bot.warmup import warm_up
+
+    assert warm_up(hall.settings.rasa_url) > 0
+    assert warm_up(f"http://127.0.0.1:{free_port()}", timeout_s=2) < 5   # Rasa down: logged, not raised
