@@ -24,6 +24,8 @@ EXPECTED_VALIDATION_WARNINGS = (
     re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU training data"),
     # Forms ask for slots with utter_ask_<slot>, and the two-stage fallback uses these two.
     re.compile(r"The utterance 'utter_(ask_\w+|default)' is not used in any story or rule"),
+    # Responses that custom actions utter (dispatcher.utter_message(response=...)), not rules.
+    re.compile(r"The utterance 'utter_identity_stopped' is not used in any story or rule"),
     # Rasa 3.6 merges retrieval intents from NLU data into the domain and warns about its own merge.
     re.compile(r"duplicated intents have been found across multiple domain files: faq"),
 )

@@ -105,6 +105,12 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
     def find_customer(**kwargs):
         return get_business().find_customer(**kwargs)
 
+    if media:
+        try:  # open (and migrate-check) the business DB now, not on the first customer's arrival
+            get_business()
+        except Exception as exc:  # down: the board and the ID-card check report it per customer
+            log.warning("business system not reachable at start-up: %s", exc)
+
     probe = speech_probe(os.environ["HALLBOT_SPEECH_URL"]) if voice and os.environ.get("HALLBOT_SPEECH_URL") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
                      find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe)

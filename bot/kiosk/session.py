@@ -269,8 +269,8 @@ class KioskSession:
                               event.customer_id or None)
 
     async def _greet_known(self, customer_id: str, recently_served: bool) -> None:
-        if not recently_served:
-            await self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id)
+        if not recently_served:  # the staff notice looks up the profile: it must not delay the greeting
+            self.spawn(self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id))
         else:
             self._face_at = None  # no greeting to time
         # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
@@ -353,7 +353,7 @@ class KioskSession:
         if kind == "handoff":
             if self.fsm.fire("handoff_requested", now=self.deps.clock(), cause=f"handoff: {payload.get('business_type')}"):
                 await self._send_state("handoff requested")
-            await self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload)
+            self.spawn(self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload))
         elif kind == "staff_intervention":
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
                               str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
