@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.billing import AccountFormValidation
-from actions.services import business, current_customer, guarded
+from actions.services import ask_to_identify_first, business, current_customer, guarded
 
 # The form that just finished decides what kind of application to file.
 FORM_TO_APPLICATION = {
@@ -115,7 +115,7 @@ class ActionSubmitApplication(Action):
         form = last_finished_form(tracker)
         customer = current_customer(tracker)
         if form is None or customer is None:
-            dispatcher.utter_message(text="请先确认身份后再办理。")
+            ask_to_identify_first(dispatcher)
             return reset
         kind, title = FORM_TO_APPLICATION[form]
         if kind == "closing" and not tracker.get_slot("confirmed"):

@@ -9,13 +9,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.services import business, current_customer, guarded, yuan
+from actions.services import ask_to_identify_first, business, current_customer, guarded, yuan
 from business.adapter import Account, Bill
 from identity.account_number import InvalidNumber, parse_account_no
 
 
 def _not_identified(dispatcher: CollectingDispatcher) -> list:
-    dispatcher.utter_message(text="请先确认身份后再办理。", buttons=[{"title": "确认身份", "payload": "/verify_identity"}])
+    ask_to_identify_first(dispatcher)
     return []
 
 

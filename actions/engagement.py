@@ -6,7 +6,7 @@ from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 
 from actions.identity import recommendation_reply
 from actions.intent_names import BUSINESS_TYPES, display_name
-from actions.services import business, current_customer, guarded, honorific
+from actions.services import ask_to_identify_first, business, current_customer, guarded, honorific
 
 # What accepting an offered service starts (forms start by running the form action).
 SERVICE_STARTERS = {
@@ -129,7 +129,7 @@ class ActionEnrolFace(Action):
     async def run(self, dispatcher, tracker, domain):
         customer = current_customer(tracker)
         if customer is None:
-            dispatcher.utter_message(text="请先确认身份后再登记人脸。")
+            ask_to_identify_first(dispatcher, "登记人脸")
             return []
         business().record_event(customer.customer_id, channel="robot", kind="face_consent")
         dispatcher.utter_message(text=f"谢谢{honorific(customer)}。请正对摄像头保持两秒，我来为您登记人脸。",

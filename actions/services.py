@@ -47,6 +47,12 @@ def current_customer(tracker: Tracker) -> Customer | None:
     return business().find_customer(customer_id=customer_id)
 
 
+def ask_to_identify_first(dispatcher: CollectingDispatcher, what: str = "办理") -> None:
+    """The one reply for a request that needs a confirmed identity, with a button to start it."""
+    dispatcher.utter_message(text=f"请先确认身份后再{what}。",
+                             buttons=[{"title": "确认身份", "payload": "/verify_identity"}])
+
+
 def say_business_error(dispatcher: CollectingDispatcher, error: BusinessError) -> None:
     log.warning("business error %s: %s", error.code, error.message)
     dispatcher.utter_message(text=error.message, json_message={"type": "error", "code": error.code})
