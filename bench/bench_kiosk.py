@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,12 +36,10 @@ LEAD_SILENCE_S = 9.0
 
 
 def start_robot(var_dir: Path, warm: bool = True):
-    from bot.commands import build_services, prepare_business
+    from bot.commands import build_services, enrol_demo_face, prepare_business
     from bot.settings import Settings
     from bot.supervisor import Supervisor, free_port
-    from tests.kiosk.media import astronaut_portrait
     from vision.config import VisionConfig
-    from vision.image_io import encode_jpeg
     from vision.service import FaceService
 
     os.environ["HALLBOT_VAR_DIR"] = str(var_dir)
@@ -51,8 +48,7 @@ def start_robot(var_dir: Path, warm: bool = True):
                         speech_port=free_port())
     prepare_business(settings)
     faces = FaceService(VisionConfig(var_dir=var_dir), emotion=False)
-    faces.record_consent("C000002")
-    assert faces.enrol_image("C000002", encode_jpeg(astronaut_portrait()), face_id="face-lina").ok
+    assert enrol_demo_face(faces).ok
     faces.close()
     services = build_services(settings, with_app=True)
     for service in services:   # every run greets: no "recently served" suppression between runs
@@ -68,17 +64,10 @@ def start_robot(var_dir: Path, warm: bool = True):
 
 
 def make_media(d: Path, speech_url: str) -> tuple[Path, Path, float]:
-    from tests.browser_support import write_wav, write_y4m
-    from tests.kiosk.media import astronaut_portrait, in_frame
-    from voice.remote import RemoteTTS
+    from tests.kiosk.media import write_face_video, write_spoken
 
-    portrait = astronaut_portrait()
-    video = write_y4m(d / "face.y4m", [in_frame(portrait, dx=dx) for dx in (0, 2, 4, 2, 0, -2, -4, -2)], fps=8)
-    engine = RemoteTTS(speech_url).engine_for(SPOKEN)
-    voice = engine.synthesize(SPOKEN)
-    wav = write_wav(d / "speech.wav", np.concatenate([np.zeros(int(LEAD_SILENCE_S * engine.sample_rate), np.float32),
-                                                       voice]), engine.sample_rate, pad_silence_s=4.0)
-    return video, wav, len(voice) / engine.sample_rate
+    wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0)
+    return write_face_video(d / "face.y4m"), wav, speech_s
 
 
 def one_run(pw, url: str, video: Path, wav: Path, run: int) -> dict:

@@ -124,25 +124,35 @@ def prepare_business(settings: Settings) -> None:
     print(f"business system ready ({time.monotonic() - started:.1f} s)", flush=True)
 
 
+DEMO_FACE = ("C000002", "face-lina")   # 李娜 <- the astronaut portrait (vision/sample_faces.py)
+
+
+def enrol_demo_face(faces):
+    """Consent + template of the demo face; the demo, the tests and the kiosk benchmark share it."""
+    from vision.image_io import encode_jpeg
+    from vision.sample_faces import identities
+
+    customer_id, face_id = DEMO_FACE
+    faces.record_consent(customer_id, channel="demo")
+    return faces.enrol_image(customer_id, encode_jpeg(identities()["astronaut"]), face_id=face_id)
+
+
 def prepare_demo_faces(settings: Settings) -> None:
     """Demo only: an empty face gallery gets 李娜 (C000002) from the public-domain astronaut
-    portrait (vision/sample_faces.py), so holding that photo up to the camera shows recognition."""
+    portrait, so holding that photo up to the camera shows recognition."""
     if os.environ.get("HALLBOT_DEMO_FACES", "1") == "0":
         return
     os.environ.setdefault("HALLBOT_VAR_DIR", str(settings.var_dir))
     try:
         from vision.config import VisionConfig
-        from vision.image_io import encode_jpeg
-        from vision.sample_faces import identities
         from vision.service import FaceService
 
         faces = FaceService(VisionConfig(var_dir=settings.var_dir), emotion=False)
         try:
-            if faces.store.has_consent("C000002"):
+            if faces.store.has_consent(DEMO_FACE[0]):
                 return
-            faces.record_consent("C000002", channel="demo")
-            result = faces.enrol_image("C000002", encode_jpeg(identities()["astronaut"]), face_id="face-lina")
-            print(f"demo face gallery: C000002 enrolled ({'ok' if result.ok else result.reason})", flush=True)
+            result = enrol_demo_face(faces)
+            print(f"demo face gallery: {DEMO_FACE[0]} enrolled ({'ok' if result.ok else result.reason})", flush=True)
         finally:
             faces.close()
     except Exception as exc:  # the demo still runs; only recognition of the sample photo is missing

@@ -260,11 +260,13 @@ class FaceService:
         return card, []
 
     def enrol_with_id_card(self, session_id: str, card: IdCardData, live_frame: Any, customer_id: str,
-                           face_id: str | None = None, ts: float | None = None) -> list[VisionEvent]:
+                           face_id: str | None = None, ts: float | None = None,
+                           keep_template: bool = True) -> list[VisionEvent]:
         """ID photo vs live face 1:1. Failure -> retry=True (second capture); after
-        `enrol_max_attempts` failures -> StaffIntervention. Success stores the live template."""
+        `enrol_max_attempts` failures -> StaffIntervention. Success stores the live template;
+        keep_template=False (no consent to keep a face) only checks: nothing is stored."""
         ts = time.time() if ts is None else ts
-        face_id = face_id or default_face_id(customer_id)
+        face_id = (face_id or default_face_id(customer_id)) if keep_template else ""
         state = self._session(session_id)
 
         def result(ok: bool, reason: str = "", score: float = 0.0, counts: bool = True) -> list[VisionEvent]:
@@ -282,7 +284,7 @@ class FaceService:
                 state.enrol_failures = 0
             return out
 
-        if not self.store.has_consent(customer_id):
+        if keep_template and not self.store.has_consent(customer_id):
             return result(False, "no_consent", counts=False)
         if card.problems():
             return result(False, "id_invalid", counts=False)
@@ -303,11 +305,12 @@ class FaceService:
         score = float(np.dot(self.engine.embed(id_rgb, id_face), live))
         if score < self.config.verify_threshold:
             return result(False, "mismatch", score)
-        try:
-            self.gallery.add(customer_id, face_id, live, source="live")
-        except ConsentRequired:  # consent withdrawn meanwhile
-            return result(False, "no_consent", score, counts=False)
-        state.customers.add(customer_id)
+        if keep_template:
+            try:
+                self.gallery.add(customer_id, face_id, live, source="live")
+            except ConsentRequired:  # consent withdrawn meanwhile
+                return result(False, "no_consent", score, counts=False)
+            state.customers.add(customer_id)
         return result(True, "", score)
 
     def delete_customer(self, customer_id: str) -> dict[str, int]:

@@ -110,9 +110,13 @@ class RemoteTranscriber:
         result.elapsed_s = time.perf_counter() - started
         return result
 
+    def healthy(self) -> bool:
+        """The service answers /health (its models are loaded)."""
+        return self._client.healthy()
+
     def warm(self) -> None:
         """The service warms its own models; here only say early if it is not there."""
-        if not self._client.healthy():
+        if not self.healthy():
             log.warning("speech service at %s is not reachable yet (ASR)", self.url)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 Each piece can be switched off (HALLBOT_KIOSK_VISION=0, HALLBOT_KIOSK_VOICE=0) for a text-only kiosk."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -66,26 +67,14 @@ def warm_faces(faces) -> None:
     try:
         from vision.sample_faces import identities
 
-        faces.identify_image(identities()["astronaut"])
+        portrait = identities()["astronaut"]
+        faces.identify_image(portrait)
         if faces.emotion is not None:
-            obs = faces.observe(identities()["astronaut"])
+            obs = faces.observe(portrait)
             if hasattr(obs, "face"):
                 faces.emotion.classify(obs.rgb, obs.face)
     except Exception as exc:  # sample photos missing: the first customer waits a little longer
         log.warning("face warm-up skipped: %s", exc)
-
-
-def speech_probe(url: str):
-    async def probe() -> bool:
-        import httpx
-
-        try:
-            async with httpx.AsyncClient(timeout=2.0) as client:
-                return (await client.get(f"{url.rstrip('/')}/health")).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return probe
 
 
 def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None, media: bool = True) -> KioskDeps:
@@ -111,6 +100,10 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
         except Exception as exc:  # down: the board and the ID-card check report it per customer
             log.warning("business system not reachable at start-up: %s", exc)
 
-    probe = speech_probe(os.environ["HALLBOT_SPEECH_URL"]) if voice and os.environ.get("HALLBOT_SPEECH_URL") else None
+    async def speech_service_up() -> bool:
+        return await asyncio.to_thread(voice.transcriber.healthy)
+
+    # only the speech service can be polled while it is down; local models fail per turn
+    probe = speech_service_up if voice and hasattr(voice.transcriber, "healthy") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
                      find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe)

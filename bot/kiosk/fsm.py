@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 STATES = ["idle", "person_detected", "greeting", "identified", "anonymous", "serving", "verifying",
           "handoff", "farewell"]
 PRESENT = ["person_detected", "greeting", "identified", "anonymous", "serving", "verifying", "handoff"]
-ENGAGED = ["identified", "anonymous", "serving", "verifying", "handoff"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,9 @@ class SessionFSM:
         m.add_transition("face_unknown", ["idle", "person_detected"], "greeting")
         m.add_transition("greeted", "greeting", "identified", conditions="_known")
         m.add_transition("greeted", "greeting", "anonymous", unless="_known")
-        m.add_transition("user_input", ["idle", "person_detected", "greeting", "identified", "anonymous",
-                                        "serving"], "serving")
+        # serving, verifying and handoff keep their state on input (a form or staff is under way)
+        m.add_transition("user_input", ["idle", "person_detected", "greeting", "identified", "anonymous"],
+                         "serving")
         m.add_transition("verification_started", ["identified", "anonymous", "serving"], "verifying")
         m.add_transition("verified", ["anonymous", "serving", "verifying"], "serving", before="_set_customer")
         m.add_transition("verification_failed", "verifying", "serving")

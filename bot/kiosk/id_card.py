@@ -36,29 +36,10 @@ async def verify_with_id_card(session: "KioskSession", consent: bool) -> tuple[s
     if consent:
         await asyncio.to_thread(deps.faces.record_consent, customer.customer_id)
     results = await asyncio.to_thread(deps.faces.enrol_with_id_card, session.key, card, frame,
-                                      customer.customer_id) if consent else \
-        await asyncio.to_thread(_compare_only, deps.faces, session.key, card, frame)
-    outcome = next((e for e in results if e.type == "EnrolmentResult"), None)
+                                      customer.customer_id, keep_template=consent)
+    outcome = next(e for e in results if e.type == "EnrolmentResult")
     notes += [e.reason for e in results if e.type == "StaffIntervention"]
-    if outcome is not None and outcome.ok:
+    if outcome.ok:
         return "EXTERNAL_id_card_verified", {"id_number": card.id_number}, notes
-    return "EXTERNAL_id_card_failed", {"reason": outcome.reason if outcome else "mismatch"}, notes
+    return "EXTERNAL_id_card_failed", {"reason": outcome.reason}, notes
 
-
-def _compare_only(faces, session_key: str, card, frame) -> list:
-    """No consent to keep a template: compare 1:1 and forget the live face."""
-    from vision.events import EnrolmentResult
-    from vision.image_io import to_rgb
-
-    try:
-        id_rgb = to_rgb(faces.photo_decoder.decode(card.photo, card.photo_format))
-    except Exception:
-        return [EnrolmentResult(session_key, 0.0, ok=False, reason="id_photo_unreadable")]
-    id_faces, live = faces.engine.detect(id_rgb), faces.observe(frame)
-    if not id_faces or not hasattr(live, "face"):
-        return [EnrolmentResult(session_key, 0.0, ok=False, reason="live_no_face")]
-    a = faces.engine.embed(id_rgb, max(id_faces, key=lambda f: f.area))
-    b = faces.engine.embed(live.rgb, live.face)
-    score = float((a * b).sum())
-    ok = score >= faces.config.verify_threshold
-    return [EnrolmentResult(session_key, 0.0, ok=ok, score=round(score, 4), reason="" if ok else "mismatch")]

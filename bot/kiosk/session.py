@@ -6,7 +6,6 @@ gives it an `Outbox` and forwards what the browser sends."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 import uuid
@@ -48,10 +47,6 @@ class KioskDeps:
     speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
     rasa_retry_s: float = 1.0      # how often a pending message is retried while Rasa is down
     rasa_give_up_s: float = 120.0
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 class KioskSession:
@@ -201,7 +196,7 @@ class KioskSession:
             await self.out.send_json(M.Bot(event.text).to_dict())
         elif isinstance(event, V.SilenceTimeout):
             if self.fsm.fire("silence_timeout", now=self.deps.clock(), cause="no answer after re-prompts"):
-                await self._after("silence_timeout")
+                await self._after("silence_timeout")   # _after sends the state
         elif isinstance(event, V.VoiceError):
             await self._speech_failed(event.message)
         elif isinstance(event, V.StageTimings) and event.ms:
@@ -275,13 +270,11 @@ class KioskSession:
             self._face_at = None  # no greeting to time
         # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
         await self._external("EXTERNAL_face_recognized", {"customer_id": customer_id}, speak=not recently_served)
-        self._fire("greeted", "greeting done")
-        await self._send_state("greeted")
+        await self._move("greeted", "greeting done", "greeted")
 
     async def _greet_unknown(self, intent: str) -> None:
         await self._external(intent, {})
-        self._fire("greeted", "greeting done")
-        await self._send_state("greeted")
+        await self._move("greeted", "greeting done", "greeted")
 
     # -- dialogue ---------------------------------------------------------------------------------
     async def _external(self, intent: str, entities: dict, speak: bool = True) -> list[BotMessage]:
@@ -344,15 +337,13 @@ class KioskSession:
 
     async def _prompt(self, payload: dict) -> None:
         if payload.get("kind") == "id_card":
-            if self.fsm.fire("verification_started", now=self.deps.clock(), cause="ID card requested"):
-                await self._send_state("verifying")
+            await self._move("verification_started", "ID card requested", "verifying")
             await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
 
     async def _custom(self, payload: dict) -> None:
         kind = payload.get("type")
         if kind == "handoff":
-            if self.fsm.fire("handoff_requested", now=self.deps.clock(), cause=f"handoff: {payload.get('business_type')}"):
-                await self._send_state("handoff requested")
+            await self._move("handoff_requested", f"handoff: {payload.get('business_type')}", "handoff requested")
             self.spawn(self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload))
         elif kind == "staff_intervention":
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
@@ -381,43 +372,43 @@ class KioskSession:
         name, a keypad or the ID-card prompt from the dialogue's own state, not from reply texts."""
         try:
             tracker = await self.deps.rasa.tracker(self.conversation_id, include_events="NONE")
-        except (RasaUnavailable, Exception):  # the screen extras are best effort
+        except Exception:  # Rasa down or a bad answer: the screen extras are best effort
             return
         slots = tracker.get("slots") or {}
-        now = self.deps.clock()
         if slots.get("identified") and slots.get("customer_id"):
             name = slots.get("customer_name")
             if (slots["customer_id"], name) != (self.fsm.customer_id, self.customer_name):
                 self.customer_name = name
-                if self.fsm.fire("verified", now=now, cause="identity confirmed in dialogue",
-                                 customer_id=slots["customer_id"]):
-                    await self._send_state("verified")
+                await self._move("verified", "identity confirmed in dialogue", "verified",
+                                 customer_id=slots["customer_id"])
                 self.fsm.customer_id = slots["customer_id"]
                 await self.out.send_json(M.Customer(slots["customer_id"], name).to_dict())
         loop = (tracker.get("active_loop") or {}).get("name")
         requested = slots.get("requested_slot")
-        if loop == "identity_form" and self.fsm.fire("verification_started", now=now, cause="identity form"):
-            await self._send_state("verifying")
+        if loop == "identity_form":
+            await self._move("verification_started", "identity form", "verifying")
         if prompted:  # the reply itself asked for the ID card
             return
         if loop and requested in M.KEYPAD_SLOTS:
             label, digits = M.KEYPAD_SLOTS[requested]
             await self.out.send_json(M.Prompt("keypad", label, requested, digits).to_dict())
         else:
-            if self.fsm.state == "verifying" and not loop:
-                if self.fsm.fire("verification_failed", now=now, cause="identity form ended"):
-                    await self._send_state("verification ended")
+            if not loop:
+                await self._move("verification_failed", "identity form ended", "verification ended")
             await self.out.send_json(M.Prompt("none").to_dict())
 
     # -- state machine effects ----------------------------------------------------------------------
-    def _fire(self, trigger: str, cause: str, **kwargs) -> bool:
-        return self.fsm.fire(trigger, now=self.deps.clock(), cause=cause, **kwargs)
+    async def _move(self, trigger: str, cause: str, note: str = "", **kwargs) -> bool:
+        """Fire a trigger; when the state changed, tell the page (note: what the session does)."""
+        moved = self.fsm.fire(trigger, now=self.deps.clock(), cause=cause, **kwargs)
+        if moved:
+            await self._send_state(note or cause)
+        return moved
 
     async def _input(self, cause: str) -> None:
         """Speech or a touch: the customer is being served (a form or a handoff keeps its state)."""
         self.fsm.input_seen(self.deps.clock())
-        if self.fsm.state not in ("serving", "verifying", "handoff", "farewell") and self._fire("user_input", cause):
-            await self._send_state(cause)
+        await self._move("user_input", cause)
 
     async def _after(self, trigger: str) -> None:
         """Effects of transitions fired by timeouts and the voice pipeline."""
@@ -438,8 +429,7 @@ class KioskSession:
             await self.deps.rasa.trigger_intent(self.conversation_id, "EXTERNAL_person_left", {})
         except RasaUnavailable:
             pass
-        if self.fsm.state != "farewell":
-            self._fire("person_left", cause)
+        await self._move("person_left", cause)
 
     async def _reset(self) -> None:
         if self.deps.faces:
@@ -460,14 +450,14 @@ class KioskSession:
         if board is None:
             return
         try:
-            await _maybe_await(getattr(board, method)(*args))
+            await getattr(board, method)(*args)
         except Exception:  # the console is a helper: the customer is served regardless
             log.exception("kiosk %s: staff board %s failed", self.kiosk_id, method)
 
     async def _staff_acknowledged(self, notice) -> None:
         if getattr(notice, "session_id", None) != self.conversation_id or self._closed:
             return
-        who = getattr(notice, "acked_by_name", None) or getattr(notice, "acked_by", None) or "工作人员"
-        text = f"工作人员{who}已收到，马上过来为您服务。" if not str(who).startswith("工作人员") else f"{who}已收到，马上过来为您服务。"
-        await self.out.send_json(M.Bot(text, [], {"type": "staff_coming", "staff": who}).to_dict())
+        who = notice.acked_by_name or ""
+        text = f"工作人员{who}已收到，马上过来为您服务。"
+        await self.out.send_json(M.Bot(text, [], {"type": "staff_coming", "staff": who or "工作人员"}).to_dict())
         self._say([text])

@@ -45,12 +45,10 @@ def screen() -> Screen:
 @pytest.fixture(scope="session")
 def hall_faces(hall):
     """The hall's face gallery with 李娜 (C000002) enrolled from the astronaut portrait."""
-    from tests.kiosk.media import astronaut_portrait
-    from vision.image_io import encode_jpeg
+    from bot.commands import enrol_demo_face
     from vision.service import FaceService
 
     faces = FaceService(VisionConfig(var_dir=hall.settings.var_dir))
-    faces.record_consent("C000002")
-    assert faces.enrol_image("C000002", encode_jpeg(astronaut_portrait()), face_id="face-lina").ok
+    assert enrol_demo_face(faces).ok
     yield faces
     faces.close()

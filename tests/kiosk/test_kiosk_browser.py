@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.browser_support import launch_chromium, pytest_skip_without_chromium, write_wav, write_y4m
-from tests.kiosk.media import astronaut_portrait, empty_frame, in_frame
+from tests.kiosk.media import empty_frame, write_face_video, write_spoken
 from tests.kiosk.robot import Robot, start_robot
 
 pytestmark = pytest.mark.rasa
@@ -40,18 +40,11 @@ def robot(hall, hall_faces, tmp_path_factory):
 def media(robot, tmp_path_factory) -> Media:
     """A camera video of the enrolled face (astronaut = 李娜, C000002), an empty wall, and the
     customer's question synthesised by the speech service itself."""
-    from voice.remote import RemoteTTS
-
     d = tmp_path_factory.mktemp("media")
-    portrait = astronaut_portrait()
-    face = write_y4m(d / "face.y4m", [in_frame(portrait, dx=dx) for dx in (0, 2, 4, 2, 0, -2, -4, -2)], fps=8)
+    face = write_face_video(d / "face.y4m")
     wall = write_y4m(d / "wall.y4m", [empty_frame()] * 2, fps=2)
-    engine = RemoteTTS(robot.speech_url).engine_for(SPOKEN)
-    voice = engine.synthesize(SPOKEN)
-    rate = engine.sample_rate
-    speech = write_wav(d / "speech.wav", np.concatenate([np.zeros(int(LEAD_SILENCE_S * rate), np.float32), voice]),
-                       rate, pad_silence_s=3.0)
-    silence = write_wav(d / "silence.wav", np.zeros(rate, np.float32), rate)
+    speech, _ = write_spoken(d / "speech.wav", robot.speech_url, SPOKEN, LEAD_SILENCE_S, 3.0)
+    silence = write_wav(d / "silence.wav", np.zeros(16000, np.float32), 16000)
     return Media(face, wall, speech, silence)
 
 

@@ -110,6 +110,17 @@ def test_id_card_enrolment_success_then_recognition(make_service, portraits):
     assert of(run_frames(svc, "later", [captures(portraits["astronaut"], 3)[3]] * 3), FaceRecognized)
 
 
+def test_id_card_check_without_consent_compares_but_keeps_nothing(make_service, portraits):
+    svc = make_service()
+    card, _ = svc.read_id_card("e", DirectorySimulator(CARD_DIR))
+    res = of(svc.enrol_with_id_card("e", card, portraits["astronaut"], "C000002", keep_template=False),
+             EnrolmentResult)[0]
+    assert res.ok and res.score >= svc.config.verify_threshold and res.face_id == ""
+    assert len(svc.gallery) == 0 and not svc.store.has_consent("C000002")
+    other = svc.enrol_with_id_card("e", card, portraits["t1-b"], "C000002", keep_template=False)
+    assert of(other, EnrolmentResult)[0].reason == "mismatch" and of(other, EnrolmentResult)[0].retry
+
+
 def test_id_card_mismatch_retries_then_calls_staff(make_service, portraits):
     svc = make_service()
     svc.record_consent("C000002")
