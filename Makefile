@@ -5,7 +5,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 PY := .venv/bin/python
 HALLBOT := .venv/bin/hallbot
 
-.PHONY: demo test setup train validate eval bench chat clean
+.PHONY: demo test check test-dates setup train validate eval bench chat clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,20 @@ demo: setup
 test: setup
 	@$(HALLBOT) train
 	@$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Fast feedback for every change (no Rasa, no browser, no models; ~1 min): lint, types, unit tests.
+MYPY_PACKAGES := business identity actions
+check: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/mypy $(MYPY_PACKAGES)
+	@$(PY) -m pytest -p no:cacheprovider -q -m "not rasa and not browser and not models" $(PYTEST_ARGS)
+
+# The whole suite with the clock moved by libfaketime (month end, leap day, year end, the small
+# hours that once broke the demo data). CI runs one date: SIM_DATES="2027-12-31 21:00:00".
+SIM_DATES ?= 2026-12-02 03:00:00,2028-02-29 12:00:00,2027-12-31 21:00:00
+test-dates: setup
+	@$(HALLBOT) train
+	@IFS=, read -ra dates <<< "$(SIM_DATES)"; bash scripts/test_on_dates.sh "$${dates[@]}" -- $(PYTEST_ARGS)
 
 validate: setup
 	@$(HALLBOT) validate

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import ask_to_identify_first, business, current_customer, guarded, yuan
+from business import clock
 from business.adapter import Account, Bill
 from identity.account_number import InvalidNumber, parse_account_no
 
@@ -23,7 +24,7 @@ def period_of(value: str | None, today: dt.date | None = None) -> str | None:
     """'last_month' / 'this_month' / '10月' / '2026-10' -> 'YYYY-MM' (None = latest)."""
     if not value:
         return None
-    today = today or dt.date.today()
+    today = today or clock.today()   # the business system's day: 'last month' means its last month
     if value == "this_month":
         return f"{today:%Y-%m}"
     if value == "last_month":

@@ -35,6 +35,7 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     restarts: int = 0
+    spawned_at: float = 0.0   # monotonic: start-up time counts from here, not from when we began to wait
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -70,11 +71,14 @@ class Supervisor:
                "PYTHONUNBUFFERED": "1", **service.env}
         service.process = subprocess.Popen(service.command, stdout=logfile, stderr=subprocess.STDOUT, env=env,
                                            cwd=Path(__file__).resolve().parent.parent, start_new_session=True)
+        service.spawned_at = time.monotonic()
         log.info("started %s (pid %s): %s", service.name, service.process.pid, " ".join(service.command))
 
     def wait_ready(self, service: Service) -> float:
-        started = time.monotonic()
-        deadline = started + service.startup_timeout_s
+        """Seconds from the spawn until the health check passed (all services start together, so
+        timing the wait alone would credit later services with the time spent waiting for earlier ones)."""
+        started = service.spawned_at or time.monotonic()
+        deadline = time.monotonic() + service.startup_timeout_s
         while time.monotonic() < deadline:
             if service.process and service.process.poll() is not None:
                 tail = (self.log_dir / f"{service.name}.log").read_text(errors="replace")[-2000:]

@@ -19,7 +19,7 @@ from business.openapi import spec
 
 log = logging.getLogger(__name__)
 PUBLIC = {"/health", "/openapi.json"}
-BUSINESS = web.AppKey("business", object)
+BUSINESS = web.AppKey("business", BusinessSystem)
 POOL = web.AppKey("pool", ThreadPoolExecutor)
 
 

@@ -59,7 +59,8 @@ def _open(args, seed_if_empty: bool = True):
 
 def _last_month() -> str:
     from business.profiles import period_of, shift_period
-    return shift_period(period_of(dt.date.today()), -1)
+    from business import clock
+    return shift_period(period_of(clock.today()), -1)
 
 
 def cmd_seed(args) -> int:

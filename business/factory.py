@@ -80,10 +80,11 @@ def get_business() -> BusinessSystem:
                 from business.http_adapter import HttpBusiness
                 _instance = HttpBusiness(url, os.environ.get("HALLBOT_BUSINESS_TOKEN", ""))
             else:
-                _instance = open_sql()
+                sql = open_sql()
                 interval = float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", 86400))
                 if interval > 0:
-                    _instance.start_profile_schedule(interval)
+                    sql.start_profile_schedule(interval)
+                _instance = sql
         return _instance
 
 

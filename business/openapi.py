@@ -1,6 +1,8 @@
 """OpenAPI 3.1 description of the business API (served at GET /openapi.json)."""
 from __future__ import annotations
 
+from typing import Any
+
 from functools import lru_cache
 
 _MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "example": "286.50"}
@@ -49,7 +51,7 @@ def _ref(name: str, array: bool = False) -> dict:
 
 
 def _op(summary: str, ok: str | None, *, status: str = "200", array: bool = False, params=(), body=None) -> dict:
-    op = {"summary": summary, "responses": {
+    op: dict[str, Any] = {"summary": summary, "responses": {
         status: {"description": "OK", **(_ref(ok, array) if ok else {})},
         "400": {"description": "输入不正确", **_ref("Error")}, "401": {"description": "令牌错误", **_ref("Error")},
         "403": {"description": "无权办理", **_ref("Error")}, "404": {"description": "不存在", **_ref("Error")}}}

@@ -164,7 +164,7 @@ class ProfileBuilder:
         # contacts and own payments: channel and hour counts
         channels: dict[str, Counter] = defaultdict(Counter)
         hours: dict[str, Counter] = defaultdict(Counter)
-        recent: Counter = Counter()
+        recent: defaultdict[str, float] = defaultdict(float)   # weighted recent activity
         last_seen: dict[str, dt.datetime] = {}
         auto_only: Counter = Counter()
         hall_pay: Counter = Counter()
@@ -210,6 +210,8 @@ class ProfileBuilder:
                   .join(m.Customer, m.Customer.customer_id == m.ChannelEvent.customer_id)
                   .where(customer_filter, ev_window, m.ChannelEvent.text != ""))
         for cid, text in s.execute(text_q):
+            if cid is None:
+                continue
             for rank, word in enumerate(keywords_of(text)):
                 texts[cid][word] += 3 - rank
         app_q = (select(m.ChannelEvent.customer_id).join(m.Customer, m.Customer.customer_id == m.ChannelEvent.customer_id)
@@ -382,14 +384,13 @@ def handled_business(session: Session, customer_ids: list[str] | None, start: dt
             pay = pay.where(m.Payment.actor_customer_id.in_(part))
             app = app.where(m.Application.customer_id.in_(part))
             inv = inv.where(m.Invoice.actor_customer_id.in_(part))
-        for cid, at, kind in session.execute(ev):
-            out[cid].append((at, kind))
-        for cid, at in session.execute(pay):
-            out[cid].append((at, "pay_bill"))
-        for cid, at, kind in session.execute(app):
-            out[cid].append((at, kind))
-        for cid, at in session.execute(inv):
-            out[cid].append((at, "print_invoice"))
+        rows: list[tuple[str | None, dt.datetime, str]] = [(c, at, k) for c, at, k in session.execute(ev)]
+        rows += [(c, at, "pay_bill") for c, at in session.execute(pay)]
+        rows += [(c, at, k) for c, at, k in session.execute(app)]
+        rows += [(c, at, "print_invoice") for c, at in session.execute(inv)]
+        for cid, at, kind in rows:
+            if cid is not None:   # events without a known customer say nothing about one
+                out[cid].append((at, kind))
     return out
 
 
@@ -410,14 +411,16 @@ def mine_rules(session: Session, now: dt.datetime, window_days: int = 90, min_su
     n_a: Counter = Counter()
     n_ab: Counter = Counter()
     for cid, kind, done in apps:
+        if done is None:
+            continue
         n_a[kind] += 1
         after = {k for at, k in history.get(cid, ()) if done < at <= done + dt.timedelta(days=window_days)}
         for b in after & kinds - {kind, "pay_bill"}:   # paying the monthly bill is routine, not derived
             n_ab[(kind, b)] += 1
     total = session.scalar(select(func.count()).select_from(m.Customer)) or 1
-    base = Counter()
+    base: defaultdict[str, float] = defaultdict(float)
     year = now - dt.timedelta(days=365)
-    counts = list(session.execute(select(m.ChannelEvent.kind, func.count(func.distinct(m.ChannelEvent.customer_id)))
+    counts: list[tuple[str, int | None]] = list(session.execute(select(m.ChannelEvent.kind, func.count(func.distinct(m.ChannelEvent.customer_id)))
                                   .where(m.ChannelEvent.occurred_at > year, m.ChannelEvent.occurred_at <= now)
                                   .group_by(m.ChannelEvent.kind)))
     counts += list(session.execute(select(m.Application.kind, func.count(func.distinct(m.Application.customer_id)))

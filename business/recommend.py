@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ def load_catalogue(session: Session) -> list[CatalogueItem]:
                           s.priority) for s in session.scalars(select(m.Service).order_by(m.Service.code))]
 
 
-def arrears_by_account(session: Session, account_nos: list[str], now: dt.datetime) -> dict[str, object]:
+def arrears_by_account(session: Session, account_nos: list[str], now: dt.datetime) -> dict[str, Decimal]:
     """Arrears as of `now`: bills issued by then and not paid by then (partial payments count)."""
     if not account_nos:
         return {}
@@ -128,9 +129,9 @@ def recommend(session: Session, customer_id: str, now: dt.datetime, k: int, chan
     if len(chosen) < k:   # fill with common services so the kiosk always has k buttons
         have = {c[1] for c in chosen}
         for code in FALLBACK:
-            item = next((i for i in catalogue if i.code == code), None)
-            if item and code not in have and len(chosen) < k and not excluded(code):
-                chosen.append((0.1, code, item, "营业厅常办业务"))
+            common = next((i for i in catalogue if i.code == code), None)
+            if common and code not in have and len(chosen) < k and not excluded(code):
+                chosen.append((0.1, code, common, "营业厅常办业务"))
     recs = [Recommendation(item.code, item.title, reason, round(score, 3), item.intent)
             for score, _, item, reason in chosen]
     if log and recs:

@@ -47,7 +47,8 @@ def precision_report(session, period: str, k: int = 3, window_days: int = 30, ch
         requests[req].append((cid, code, at))
     customers = sorted({p[0] for preds in requests.values() for p in preds})
     handled = handled_business(session, customers, start, end + dt.timedelta(days=window_days))
-    hits, by_service = 0, defaultdict(lambda: [0, 0])
+    hits = 0
+    by_service: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     window = dt.timedelta(days=window_days)
     for preds in requests.values():
         for cid, code, at in preds:
@@ -58,7 +59,7 @@ def precision_report(session, period: str, k: int = 3, window_days: int = 30, ch
                 by_service[code][1] += 1
     n = len(requests)
     return PrecisionReport(period, k, n, hits, round(hits / (n * k), 4) if n else 0.0,
-                           {c: tuple(v) for c, v in sorted(by_service.items())}, None, window_days)
+                           {c: (v[0], v[1]) for c, v in sorted(by_service.items())}, None, window_days)
 
 
 def backtest(sessions, writer, period: str, k: int = 3, sample: int = 1000, window_days: int = 30) -> PrecisionReport:

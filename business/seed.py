@@ -1,4 +1,5 @@
-"""Deterministic demo data: the same (seed, today, customers, months) always gives the same rows.
+"""Deterministic demo data: the same (seed, now, customers, months) always gives the same rows.
+Nothing is dated after `now` (default: business.clock), so the data reads the same at any hour.
 
 Customers are generated one by one from their own random stream (so chunking does not change
 the data) and inserted in chunks with executemany (so a million customers fit in memory).
@@ -19,7 +20,7 @@ from typing import Callable
 
 from sqlalchemy import Engine, delete, insert
 
-from business import catalogue, models as m
+from business import catalogue, clock, models as m
 from business.demo import DEMO_CUSTOMERS
 from business.tariff import bill_amount, kwh_for_amount
 from identity import id_number
@@ -123,9 +124,9 @@ class _Spec:
 
 
 class Generator:
-    def __init__(self, seed: int, today: dt.date, months: int) -> None:
-        self.seed, self.today, self.periods = seed, today, periods_before(today, months)
-        self.now = dt.datetime.combine(today, dt.time(8, 0))
+    def __init__(self, seed: int, now: dt.datetime, months: int) -> None:
+        self.seed, self.now, self.today = seed, now, now.date()
+        self.periods = periods_before(self.today, months)
         self.window_start = _month_start(self.periods[0])
         self.used_ids = {c.id_number for c in DEMO_CUSTOMERS}
         self.next_account = 0
@@ -150,6 +151,7 @@ class Generator:
 
     @staticmethod
     def _pay_channel(rng: random.Random, age: int) -> str:
+        choices: tuple[tuple[str, float], ...]
         if age >= 60:
             choices = (("hall", 0.6), ("bank", 0.25), ("wechat", 0.15))
         elif age < 35:
@@ -338,7 +340,8 @@ class Generator:
                       valley_kwh=kwh - peak, read_on=issued)
             paid_at, channel = self._payment_time(rng, spec, acc, issued, due, time_pref, signup_at)
             if acc.get("force_paid"):
-                paid_at = None if last_unpaid is not None else min(paid_at, self.now - dt.timedelta(hours=2))
+                paid_before = self.now - dt.timedelta(hours=2)   # demo customers paid all but the last unpaid bill
+                paid_at = None if last_unpaid is not None else min(paid_at or paid_before, paid_before)
             elif paid_at is not None and paid_at >= self.now:
                 paid_at = None
             batch.add(m.Bill, account_no=acc["account_no"], period=period, kwh=kwh, peak_kwh=peak, amount=amount,
@@ -409,7 +412,7 @@ def _sqlite_value(value):
     return value
 
 
-def _bulk_insert(conn, table: type, rows: list[dict]) -> None:
+def _bulk_insert(conn, table: type[m.Base], rows: list[dict]) -> None:
     """executemany straight to the driver: SQLAlchemy's per-row parameter processing is most of
     the cost of a large seed."""
     cols = list(rows[0])
@@ -423,13 +426,17 @@ def _bulk_insert(conn, table: type, rows: list[dict]) -> None:
 
 
 def seed(engine: Engine, customers: int = 10_000, *, seed: int = 42, today: dt.date | None = None,
-         months: int = 24, chunk: int = 2_000, progress: Callable[[int], None] | None = None) -> SeedStats:
-    """Fill an empty, migrated database. `customers` counts the three demo customers too."""
+         now: dt.datetime | None = None, months: int = 24, chunk: int = 2_000,
+         progress: Callable[[int], None] | None = None) -> SeedStats:
+    """Fill an empty, migrated database. `customers` counts the three demo customers too.
+    The history ends at `now`: the business clock by default, 08:00 of `today` when a day is given."""
     if customers < len(DEMO_CUSTOMERS):
         raise ValueError(f"至少需要{len(DEMO_CUSTOMERS)}位客户（含演示客户）")
     t0 = time.perf_counter()
-    today = today or dt.date.today()
-    gen = Generator(seed, today, months)
+    if now is None:
+        now = dt.datetime.combine(today, dt.time(8, 0)) if today else clock.now()
+    today = now.date()
+    gen = Generator(seed, now, months)
     stats = SeedStats()
     with engine.begin() as conn:
         _reference_rows(conn, today)

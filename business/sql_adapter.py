@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from business import models as m, validation as v
+from business import clock as business_clock, models as m, validation as v
 from business.adapter import (Account, Application, Bill, BusinessError, Customer, Forbidden, Invoice, NotFound,
                               OutageTicket, Payment, Profile, Recommendation, Staff)
 from business.catalogue import APPLICATION_KINDS, ROLE_NAMES, ROLE_PERMISSIONS
@@ -35,7 +35,7 @@ FORBIDDEN_MESSAGES = {
 
 
 class SqlBusiness:
-    def __init__(self, engine: Engine | str, *, clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+    def __init__(self, engine: Engine | str, *, clock: Callable[[], dt.datetime] = business_clock.now) -> None:
         self.engine = make_engine(engine) if isinstance(engine, str) else engine
         self.sessions = sessions(self.engine)
         self.writer = write_sessions(self.engine)
@@ -126,6 +126,8 @@ class SqlBusiness:
             with self.writer.begin() as s:
                 compute_one(s, customer_id, self.clock())
                 row = s.get(m.CustomerProfile, customer_id)
+        if row is None:
+            raise NotFound(f"客户{customer_id}的画像无法生成", "profile_missing")
         return Profile(row.customer_id, row.customer_type, row.activity, row.credit, row.consumption_level,
                        row.channel_pref, row.time_pref, tuple(filter(None, row.keywords.split(","))),
                        tuple(filter(None, row.tags.split(","))), row.computed_at)

@@ -58,7 +58,7 @@ def period(raw: object) -> str:
 
 def months(raw: object, limit: int = 36) -> int:
     try:
-        value = int(raw)
+        value = int(raw)  # type: ignore[call-overload]  # any input: bad ones raise below
     except (TypeError, ValueError):
         raise BusinessError("invalid_months", "查询月数应为数字") from None
     if not 1 <= value <= limit:
@@ -106,7 +106,7 @@ def text(raw: object, limit: int, what: str) -> str:
 
 def k(raw: object) -> int:
     try:
-        value = int(raw)
+        value = int(raw)  # type: ignore[call-overload]  # any input: bad ones raise below
     except (TypeError, ValueError):
         raise BusinessError("invalid_k", "推荐数量应为数字") from None
     if not 1 <= value <= 10:

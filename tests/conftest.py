@@ -9,6 +9,23 @@ import pytest
 from bot.settings import ROOT
 from tests.hall import DEMO_CUSTOMERS, Hall, seed_business, start_hall
 
+# `make check` runs what needs none of these (-m "not rasa and not browser and not models"):
+# the marks follow from the fixtures a test uses, so a new test is classified without a list.
+RASA_FIXTURES = {"trained_model", "hall"}
+MODEL_FIXTURES = {"transcriber", "zh_engine", "en_engine", "tts", "dlib_engine", "shared_emotion", "make_service",
+                  "portraits", "hall_faces"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & RASA_FIXTURES:
+            item.add_marker(pytest.mark.rasa)
+        if names & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.models)
+        if "browser" in item.path.name:
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:

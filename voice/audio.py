@@ -45,8 +45,10 @@ def pcm16_to_float(data: bytes | bytearray | memoryview) -> np.ndarray:
 
 
 def float_to_pcm16(audio: np.ndarray) -> bytes:
-    clipped = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
-    return (clipped * 32767.0).round().astype("<i2").tobytes()
+    """The inverse of pcm16_to_float (same 32768 scale), so a round trip returns the same samples:
+    with 32767 every hop over the wire shrank the audio, and Whisper's last token could flip."""
+    scaled = np.asarray(audio, dtype=np.float32) * 32768.0
+    return np.clip(scaled.round(), -32768, 32767).astype("<i2").tobytes()
 
 
 def to_mono(audio: np.ndarray) -> np.ndarray:

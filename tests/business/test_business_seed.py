@@ -106,3 +106,30 @@ def test_too_few_customers_rejected(tmp_path):
     db.upgrade(biz.engine)
     with pytest.raises(ValueError):
         seed.seed(biz.engine, 2)
+
+
+# The small hours, a month end, a leap day, New Year's Eve just before midnight.
+ANY_MOMENT = [dt.datetime(2026, 12, 2, 3, 0), dt.datetime(2027, 1, 31, 23, 50), dt.datetime(2028, 2, 29, 12, 0),
+              dt.datetime(2027, 12, 31, 23, 55), dt.datetime(2027, 1, 1, 0, 5)]
+
+
+@pytest.mark.parametrize("now", ANY_MOMENT, ids=lambda t: t.strftime("%Y-%m-%dT%H:%M"))
+def test_demo_customers_read_the_same_at_any_moment(tmp_path, now):
+    """Seeded at `now` and read at `now`: the demo stories hold on any day at any hour. (The history
+    used to end at 08:00 of the seed day: read at 03:00, every demo account owed its last bill, so
+    张伟's "好的" to paying asked which account, and 王强 was offered payment before 峰谷电价.)"""
+    url = f"sqlite:///{tmp_path / 'biz.sqlite'}"
+    biz = SqlBusiness(url, clock=lambda: now)
+    db.upgrade(biz.engine)
+    seed.seed(biz.engine, 60, now=now, months=24)
+    biz.recompute_profiles()
+    with biz.sessions() as s:
+        latest = max(s.scalar(select(func.max(t)).select_from(t.class_)) or dt.datetime.min
+                     for t in (m.Payment.paid_at, m.Bill.paid_at, m.ChannelEvent.occurred_at,
+                               m.Application.created_at, m.Invoice.issued_at))
+    assert latest <= now, f"seeded history reaches {latest}, after the clock ({now})"
+    owed = {a.account_no: a.arrears for c in DEMO_CUSTOMERS for a in c.accounts}
+    assert {no: biz.arrears(no) for no in owed} == owed
+    assert biz.recommendations("C000001")[0].service_code == "pay_now"
+    assert biz.recommendations("C000003")[0].service_code == "tou_tariff"
+    biz.engine.dispose()

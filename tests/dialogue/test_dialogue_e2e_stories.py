@@ -6,9 +6,13 @@ import json
 import re
 import subprocess
 
+import pytest
+
 from bot import rasa_service
 from bot.commands import _rasa_env
 from bot.settings import ROOT, load
+
+pytestmark = pytest.mark.rasa
 
 
 def test_every_conversation_test_story_passes(trained_model, tmp_path):

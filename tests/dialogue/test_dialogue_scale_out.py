@@ -13,7 +13,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRACKER_DB = "hallbot_test_tracker"
 REDIS_DB = 3
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rasa]
 
 
 def redis_command(*args: str) -> str:

@@ -108,3 +108,31 @@ def test_write_wav_pads_silence(tmp_path):
     assert data[0] == 16383 and not data[1600:].any()
     with pytest.raises(ValueError, match="mono"):
         write_wav(tmp_path / "b.wav", np.zeros((10, 2)))
+
+
+GLYPHS_PAGE = """<!doctype html><meta charset="utf-8"><body><script>
+window.glyph = (ch) => {   // the pixels of one character in the kiosk's font stack
+  const c = document.createElement('canvas'); c.width = 48; c.height = 48;
+  const g = c.getContext('2d'); g.font = '40px "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+  g.fillStyle = '#000'; g.fillText(ch, 2, 40);
+  return Array.from(g.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3));
+};
+</script>"""
+
+
+def test_chinese_text_renders_with_a_real_font():
+    """Without a CJK font chromium draws every Chinese character as the same box (tofu): the
+    kiosk then shows customers nothing readable. scripts/setup.sh installs fonts-noto-cjk."""
+    pytest_skip_without_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            page = browser.new_page()
+            page.set_content(GLYPHS_PAGE)
+            electricity, fee = page.evaluate("glyph('电')"), page.evaluate("glyph('费')")
+        finally:
+            browser.close()
+    assert any(electricity), "nothing drawn for 电"
+    assert electricity != fee, "电 and 费 render identically: no CJK font, every character is a box"

@@ -19,6 +19,7 @@ def hallbot(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.models
 def test_cli_say_then_transcribe_round_trip(tmp_path):
     out = tmp_path / "out.wav"
     r = hallbot("say", "我想查一下这个月的电费。", "-o", str(out))
@@ -32,6 +33,7 @@ def test_cli_say_then_transcribe_round_trip(tmp_path):
     assert "电费" in data["text"] and data["rtf"] > 0
 
 
+@pytest.mark.models   # transcribing the silent file loads Whisper
 def test_cli_errors_are_clear(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")

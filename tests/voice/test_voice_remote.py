@@ -31,7 +31,9 @@ EN = "Please wait a moment."
 
 
 def clip(name: str) -> np.ndarray:
-    return A.to_pipeline(A.load(DATA / name))
+    """A test clip as the speech service receives it: PCM16 on the wire. The local reference must
+    hear the same samples: Whisper's last token ("。" or not) can flip on the rounding to 16 bits."""
+    return A.pcm16_to_float(A.float_to_pcm16(A.to_pipeline(A.load(DATA / name))))
 
 
 class ThreadServer:
