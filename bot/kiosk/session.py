@@ -16,6 +16,7 @@ from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
+from .limits import FrameWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class KioskDeps:
     speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
     rasa_retry_s: float = 1.0      # how often a pending message is retried while Rasa is down
     rasa_give_up_s: float = 120.0
+    frame_gate: asyncio.Semaphore | None = None   # camera frames decoded at once, all kiosks (bot.kiosk.limits)
 
 
 class KioskSession:
@@ -58,7 +60,7 @@ class KioskSession:
         self.customer_name: str | None = None
         self.latest_frame: bytes | None = None
         self.voice = deps.voice.session(self.key) if deps.voice else None
-        self._frame_task: asyncio.Task | None = None
+        self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
         self._tasks: set[asyncio.Task] = set()
         self._pending: list[tuple[str, Callable[[], Awaitable[list[BotMessage]]]]] = []
         self._recovering: asyncio.Task | None = None
@@ -76,6 +78,8 @@ class KioskSession:
         if self.voice:
             self.spawn(self._pump_voice())
         self.spawn(self._ticker())
+        if self.deps.faces is not None:
+            self.spawn(self._frames.run())
         if self.deps.board and hasattr(self.deps.board, "on_ack"):
             self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
         await self._send_state("connected")
@@ -123,11 +127,10 @@ class KioskSession:
             await self.voice.feed_audio(samples)
 
     def frame(self, jpeg: bytes) -> None:
-        """A camera frame. Frames arriving while one is analysed are dropped (latest wins)."""
+        """A camera frame: analysed by this kiosk's one frame worker, newest first (older ones dropped)."""
         self.latest_frame = jpeg
-        if self.deps.faces is None or (self._frame_task and not self._frame_task.done()):
-            return
-        self._frame_task = self.spawn(self._analyse(jpeg))
+        if self.deps.faces is not None:
+            self._frames.offer(jpeg)
 
     async def text(self, text: str, source: str = "keyboard", display: str | None = None) -> None:
         """Typed text, a keypad entry or a tapped button (its payload, e.g. "/query_bill")."""
