@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from identity.masking import mask_for_slot, mask_text
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
@@ -61,6 +62,7 @@ class KioskSession:
         self.latest_frame: bytes | None = None
         self.voice = deps.voice.session(self.key) if deps.voice else None
         self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
+        self._keypad_slot: str | None = None  # the form slot the keypad asks for (how to mask its entry)
         self._tasks: set[asyncio.Task] = set()
         self._pending: list[tuple[str, Callable[[], Awaitable[list[BotMessage]]]]] = []
         self._recovering: asyncio.Task | None = None
@@ -139,8 +141,12 @@ class KioskSession:
             return
         if self.voice and self.voice.playing:
             await self.voice.cancel_playback("superseded")
-        await self.out.send_json(M.UserText(clean_text(display or "") or text, source).to_dict())
-        await self._input(f"{source}: {text[:30]}")
+        shown = clean_text(display or "") or text
+        if source in ("keypad", "keyboard"):   # bystanders see the screen: ID numbers, phones, codes masked
+            shown = mask_for_slot(self._keypad_slot, shown) if source == "keypad" else mask_text(shown)
+        await self.out.send_json(M.UserText(shown, source).to_dict())
+        log.debug("kiosk %s: %s input %r", self.kiosk_id, source, mask_text(text[:60]))
+        await self._input(f"{source} input")   # the cause is logged at INFO and shown: never the text
         await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=True)
 
     def playback_finished(self) -> None:
@@ -161,7 +167,8 @@ class KioskSession:
         """The voice pipeline's NLU step: a final transcript becomes a dialogue turn; the texts
         returned are spoken by the pipeline, everything else goes to the screen here."""
         await self.out.send_json(M.UserText(text, "voice").to_dict())
-        await self._input(f"speech: {text[:30]}")
+        log.debug("kiosk %s: speech input %r", self.kiosk_id, mask_text(text[:60]))
+        await self._input("speech input")
         replies = await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=False)
         return [m.text for m in replies if m.text]
 
@@ -290,7 +297,9 @@ class KioskSession:
             try:
                 replies = await call()
             except RasaUnavailable as exc:
-                log.warning("kiosk %s: Rasa unavailable (%s); keeping %r for later", self.kiosk_id, exc, label)
+                # the customer's words stay out of the log: what kind of turn, and its length
+                kind = label.split("{", 1)[0] if label.startswith("/") else f"a message of {len(label)} characters"
+                log.warning("kiosk %s: Rasa unavailable (%s); keeping %s for later", self.kiosk_id, exc, kind)
                 self._pending.append((label, call))
                 await self.out.send_json(M.Notice("error", RASA_DOWN, "rasa").to_dict())
                 if self._recovering is None or self._recovering.done():
@@ -392,6 +401,7 @@ class KioskSession:
             await self._move("verification_started", "identity form", "verifying")
         if prompted:  # the reply itself asked for the ID card
             return
+        self._keypad_slot = requested if loop and requested in M.KEYPAD_SLOTS else None
         if loop and requested in M.KEYPAD_SLOTS:
             label, digits = M.KEYPAD_SLOTS[requested]
             await self.out.send_json(M.Prompt("keypad", label, requested, digits).to_dict())
