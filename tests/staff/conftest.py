@@ -23,13 +23,6 @@ CUSTOMERS = 150
 PASSWORD = "test-pass-123"
 
 
-def pytest_collection_modifyitems(items):
-    # aiohttp-session 2.12 stores its keys in the request with plain strings; not our warning to fix
-    for item in items:
-        if "tests/staff/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"))
-
-
 def clock() -> dt.datetime:
     return NOW
 
