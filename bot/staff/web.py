@@ -31,6 +31,7 @@ LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
 SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 SECURE = web.AppKey("staff_secure_cookie", bool)
 SOCKETS = web.AppKey("staff_sockets", weakref.WeakSet)
+SMS = web.AppKey("staff_sms_verifier", object)     # () -> identity.sms.SmsVerifier
 
 __all__ = ["add_routes", "LoginLimiter", "current_staff", "COOKIE"]
 
@@ -250,6 +251,26 @@ async def unlock(request: web.Request) -> web.Response:
     return web.json_response({"staff_id": target, "was_locked": was})
 
 
+async def sms_unlock(request: web.Request) -> web.Response:
+    """A supervisor who checked the customer in person lifts the SMS lock of a phone (identity.sms)."""
+    from identity.account_number import InvalidNumber, parse_phone
+    from identity.masking import mask_phone
+
+    session = _require_session(request)
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    account = request.app[ACCOUNTS].get(session.staff_id)
+    if account is None or not account.supervisor:
+        return web.json_response({"error": "只有值班长可以解除短信验证锁定"}, status=403)
+    try:
+        phone = parse_phone(str(data.get("phone") or ""))
+    except InvalidNumber as exc:
+        return web.json_response({"error": exc.reason}, status=400)
+    was = await asyncio.to_thread(request.app[SMS]().unlock, phone)
+    log.warning("staff console: %s lifted the SMS lock of %s", session.staff_id, mask_phone(phone))
+    return web.json_response({"phone": mask_phone(phone), "was_locked": was})
+
+
 async def websocket(request: web.Request) -> web.StreamResponse:
     staff = await _require_staff(request)
     if not _same_origin(request):
@@ -299,6 +320,11 @@ async def _close_sessions(app: web.Application) -> None:
     app[SESSIONS].close()
 
 
+def _default_sms(var_dir: Path):
+    from identity.sms import default_verifier
+    return default_verifier(var_dir)
+
+
 def _static(name: str, content_type: str):
     async def handler(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / name, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
@@ -306,10 +332,11 @@ def _static(name: str, content_type: str):
 
 
 def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: StaffAccounts | None = None,
-               limiter: LoginLimiter | None = None, sessions: StaffSessions | None = None) -> None:
+               limiter: LoginLimiter | None = None, sessions: StaffSessions | None = None,
+               sms=None) -> None:
     """Mount the staff console on `app` (before it starts): /staff, /staff/login, /staff/password,
     /staff/logout, /staff/api/snapshot, /staff/api/ack/{notice_id}, /staff/api/unlock/{staff_id},
-    /ws/staff. Sessions live in settings.var_dir/staff_sessions.sqlite; cookies are Secure when the
+    /staff/api/sms-unlock, /ws/staff. Sessions live in settings.var_dir/staff_sessions.sqlite; cookies are Secure when the
     app serves HTTPS (settings.tls_cert)."""
     var_dir = Path(settings.var_dir)
     app[BOARD] = board
@@ -317,6 +344,7 @@ def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: St
     app[LIMITER] = limiter or LoginLimiter()
     app[SESSIONS] = sessions or StaffSessions(var_dir / "staff_sessions.sqlite")
     app[SECURE] = bool(getattr(settings, "https", False))
+    app[SMS] = sms or (lambda: _default_sms(var_dir))
     app[SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_close_sessions)
@@ -329,6 +357,7 @@ def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: St
     app.router.add_get("/staff/api/snapshot", snapshot)
     app.router.add_post("/staff/api/ack/{notice_id}", ack)
     app.router.add_post("/staff/api/unlock/{staff_id}", unlock)
+    app.router.add_post("/staff/api/sms-unlock", sms_unlock)
     app.router.add_get("/ws/staff", websocket)
     app.router.add_get("/staff/staff.js", _static("staff.js", "application/javascript; charset=utf-8"))
     app.router.add_get("/staff/staff.css", _static("staff.css", "text/css; charset=utf-8"))

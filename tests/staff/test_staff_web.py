@@ -169,6 +169,27 @@ async def test_backoff_doubles_expires_and_a_supervisor_lifts_it(console):
         assert r.status == 400 and "请输入工号和密码" in await r.text()
 
 
+async def test_a_supervisor_lifts_a_phones_sms_lock(console, var_dir):
+    from identity.sms import OutboxGateway, Outcome, SmsPolicy, SmsVerifier
+    verifier = SmsVerifier(var_dir / "hall.sqlite", OutboxGateway(var_dir / "outbox.jsonl"), SmsPolicy(max_attempts=1))
+    verifier.send_code("13800138002")
+    assert verifier.verify("13800138002", "x").outcome == Outcome.LOCKED
+    async with client() as staff, client() as supervisor:
+        assert (await login(staff, console.url)).status == 302
+        r = await staff.post(f"{console.url}/staff/api/sms-unlock", json={"phone": "13800138002"},
+                             headers={"X-CSRF-Token": await csrf_of(staff, console.url)})
+        assert r.status == 403
+        assert (await login(supervisor, console.url, staff_id="S000")).status == 302
+        csrf = await csrf_of(supervisor, console.url)
+        r = await supervisor.post(f"{console.url}/staff/api/sms-unlock", json={"phone": "123"},
+                                  headers={"X-CSRF-Token": csrf})
+        assert r.status == 400 and "手机号" in (await r.json())["error"]
+        r = await supervisor.post(f"{console.url}/staff/api/sms-unlock", json={"phone": "13800138002"},
+                                  headers={"X-CSRF-Token": csrf})
+        assert r.status == 200 and await r.json() == {"phone": "*******8002", "was_locked": True}
+    assert verifier.send_code("13800138002").outcome == Outcome.SENT
+
+
 async def test_initial_password_must_be_changed_before_the_console_works(var_dir, board, business):
     console = await serve_console(var_dir, board, business, force_change=True)
     try:
