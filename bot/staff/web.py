@@ -145,6 +145,7 @@ async def login(request: web.Request) -> web.Response:
         log.warning("staff console: failed login for %r from %s", staff_id, request.remote)
         return fail("工号或密码错误", 401)
     limiter.succeeded(*keys)
+    request.app[SESSIONS].revoke(request.cookies.get(COOKIE))    # a browser holds one login at a time
     token, session = request.app[SESSIONS].create(account.staff_id, account.name, account.must_change_password)
     log.info("staff console: %s %s logged in", account.staff_id, account.name)
     target = "/staff/password" if session.must_change_password else "/staff"
