@@ -111,7 +111,7 @@ async def test_oversized_frame_closes_the_socket_before_it_is_buffered(kiosk_app
     async with aiohttp.ClientSession() as s:
         ws = await s.ws_connect(f"{url}/K1")
         await ws.send_bytes(FRAME + b"\xff" * 5000)
-        while (msg := await ws.receive(timeout=10)).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+        while (await ws.receive(timeout=10)).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
             pass
         assert ws.close_code == WSCloseCode.MESSAGE_TOO_BIG
 

@@ -225,7 +225,8 @@ async def test_initial_password_must_be_changed_before_the_console_works(var_dir
 def test_demo_password_only_in_demo_mode(tmp_path, monkeypatch):
     from bot.staff.accounts import DEMO_PASSWORD, StaffAccount
     monkeypatch.delenv("HALLBOT_STAFF_PASSWORD", raising=False)
-    roster = lambda: [StaffAccount("S001", "陈静")]      # noqa: E731
+    def roster():
+        return [StaffAccount("S001", "陈静")]
     demo = StaffAccounts(tmp_path / "a.json", roster=roster, demo=True)
     account = demo.authenticate("S001", DEMO_PASSWORD)
     assert account and not account.must_change_password                  # the demo: no forced change
