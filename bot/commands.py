@@ -208,6 +208,10 @@ def run(settings: Settings, with_app: bool = True) -> int:
         timings = supervisor.start()
         timings["warm-up"] = warm_up(settings.rasa_url)
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
+        if with_app and not settings.demo and not os.environ.get("HALLBOT_STAFF_PASSWORD") \
+                and not (settings.var_dir / "staff_accounts.json").exists():
+            print("  staff console: no initial password (HALLBOT_STAFF_PASSWORD): set one per member with "
+                  "`python -m bot.staff passwd S001`, or run the demo with HALLBOT_DEMO=1")
         if settings.demo:
             threading.Thread(target=follow_demo_sms, args=(settings.var_dir / "logs" / "actions.log", stop_follow),
                              daemon=True, name="demo-sms").start()
