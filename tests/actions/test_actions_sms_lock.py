@@ -34,7 +34,7 @@ async def test_locked_phone_is_told_every_time_and_the_failure_is_cleared(verifi
     for _ in range(2):
         verifier.verify(PHONE, "000000" if code != "000000" else "111111")
     assert verifier.send_code(PHONE).outcome == Outcome.LOCKED
-    for attempt in range(2):                                   # each new attempt: the lock, in words
+    for _ in range(2):                                         # each new attempt: the lock, in words
         dispatcher = CollectingDispatcher()
         filled = form.validate_phone(PHONE, dispatcher, tracker(slots), {})
         assert filled["identity_failed"] is True and "锁定" in dispatcher.messages[0]["text"]
