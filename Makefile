@@ -14,7 +14,7 @@ train: setup
 	@$(HALLBOT) train
 
 demo: setup
-	@$(HALLBOT) run
+	@HALLBOT_DEMO=1 $(HALLBOT) run
 
 test: setup
 	@$(HALLBOT) train

@@ -147,9 +147,11 @@ class ActionIdentityConfirmed(Action):
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        # pending_request has done its job (the resume rules matched it before this action ran)
+        # pending_request has done its job (the resume rules matched it before this action ran);
+        # identity_failed and phone too: left set, the next message had no trained continuation (no
+        # reply, then the fallback); cleared, a new attempt on a locked phone hears the lock again
         reset = [SlotSet("identity_key", None), SlotSet("sms_code", None), SlotSet("candidate_customer_id", None),
-                 SlotSet("pending_request", None)]
+                 SlotSet("pending_request", None), SlotSet("phone", None), SlotSet("identity_failed", False)]
         if tracker.get_slot("identified"):
             dispatcher.utter_message(text=f"身份确认成功，{tracker.get_slot('customer_name')}您好！")
             return reset

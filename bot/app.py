@@ -106,7 +106,11 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load()
-    web.run_app(make_app(settings, media=True), host=settings.host, port=settings.app_port, print=None)
+    # HTTPS when HALLBOT_TLS_CERT/KEY are set (kiosks off localhost need it for camera and microphone)
+    from bot.tls import server_context
+    ssl_context = server_context(settings.tls_cert, settings.tls_key)
+    web.run_app(make_app(settings, media=True), host=settings.host, port=settings.app_port, print=None,
+                ssl_context=ssl_context)
 
 
 if __name__ == "__main__":

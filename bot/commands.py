@@ -9,7 +9,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 from bot import rasa_service
 from bot.settings import Settings, load
@@ -107,8 +109,36 @@ def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
         services.append(Service("speech", [str(settings.app_python), "-m", "voice.server"], settings.speech_port,
                                 f"http://{settings.host}:{settings.speech_port}/health", startup_timeout_s=240, env=env))
         services.append(Service("app", [str(settings.app_python), "-m", "bot.app"], settings.app_port,
-                                f"http://{settings.host}:{settings.app_port}/health", startup_timeout_s=180, env=env))
+                                f"{app_scheme(settings)}://{settings.host}:{settings.app_port}/health",
+                                startup_timeout_s=180, env=env))
     return services
+
+
+def app_scheme(settings: Settings) -> str:
+    return "https" if settings.https else "http"
+
+
+def follow_demo_sms(log_path: Path, stop: threading.Event, out=None, poll_s: float = 0.5,
+                    offset: int | None = None) -> None:
+    """Demo mode: copy the demo SMS gateway's lines from the action server's log to this terminal,
+    so the demo user gets the code (the outbox file keeps it masked)."""
+    from identity.sms import DEMO_MARK
+
+    out = out or sys.stdout
+    if offset is None:                    # from now on: older codes have expired anyway
+        offset = log_path.stat().st_size if log_path.exists() else 0
+    while not stop.wait(poll_s):
+        if not log_path.exists() or log_path.stat().st_size < offset:
+            offset = 0                    # rotated or recreated
+            continue
+        with log_path.open("rb") as f:
+            f.seek(offset)
+            chunk = f.read()
+        end = chunk.rfind(b"\n") + 1       # whole lines only
+        offset += end
+        for line in chunk[:end].decode("utf-8", errors="replace").splitlines():
+            if line.startswith(DEMO_MARK):
+                print(line, file=out, flush=True)
 
 
 def prepare_business(settings: Settings) -> None:
@@ -168,6 +198,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    stop_follow = threading.Event()
     try:
         supervisor.check_ports()
         prepare_business(settings)
@@ -177,7 +208,15 @@ def run(settings: Settings, with_app: bool = True) -> int:
         timings = supervisor.start()
         timings["warm-up"] = warm_up(settings.rasa_url)
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
-        app_url = f"http://{settings.host}:{settings.app_port}"
+        if with_app and not settings.demo and not os.environ.get("HALLBOT_STAFF_PASSWORD") \
+                and not (settings.var_dir / "staff_accounts.json").exists():
+            print("  staff console: no initial password (HALLBOT_STAFF_PASSWORD): set one per member with "
+                  "`python -m bot.staff passwd S001`, or run the demo with HALLBOT_DEMO=1")
+        if settings.demo:
+            threading.Thread(target=follow_demo_sms, args=(settings.var_dir / "logs" / "actions.log", stop_follow),
+                             daemon=True, name="demo-sms").start()
+            print("  demo mode:     staff password hallbot-demo; SMS codes appear here as [demo SMS] lines")
+        app_url = f"{app_scheme(settings)}://{settings.host}:{settings.app_port}"
         if with_app:
             print(f"  kiosk:         {app_url}/kiosk        (camera + microphone; ?kiosk=K2 for a second kiosk)")
             print(f"  staff console: {app_url}/staff        (demo login: see docs/staff.md)")
@@ -194,6 +233,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
         supervisor.stop()
         return 1
     except KeyboardInterrupt:
+        stop_follow.set()
         print("\nstopping ...", flush=True)
         supervisor.stop()
         print("stopped")

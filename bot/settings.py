@@ -12,6 +12,15 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _optional_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).resolve() if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path = ROOT
@@ -26,12 +35,22 @@ class Settings:
     lock_store: str | None = field(default_factory=lambda: os.environ.get("HALLBOT_LOCK_STORE"))
     event_broker: str | None = field(default_factory=lambda: os.environ.get("HALLBOT_EVENT_BROKER"))
     model_dir: Path = field(default_factory=lambda: Path(_env("HALLBOT_MODEL_DIR", str(ROOT / "models"))).resolve())
+    # Demo mode (`make demo`): the public demo staff password works without a forced change and the
+    # demo SMS gateway shows codes on the terminal. Never on a real robot.
+    demo: bool = field(default_factory=lambda: _flag("HALLBOT_DEMO"))
+    # HTTPS for the app server (kiosks on the hall network need it for getUserMedia; Secure cookies)
+    tls_cert: Path | None = field(default_factory=lambda: _optional_path("HALLBOT_TLS_CERT"))
+    tls_key: Path | None = field(default_factory=lambda: _optional_path("HALLBOT_TLS_KEY"))
     rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
     app_python: Path = ROOT / ".venv" / "bin" / "python"
 
     @property
     def rasa_url(self) -> str:
         return os.environ.get("HALLBOT_RASA_URL", f"http://{self.host}:{self.rasa_port}")
+
+    @property
+    def https(self) -> bool:
+        return self.tls_cert is not None
 
     @property
     def speech_url(self) -> str:
@@ -50,7 +69,10 @@ class Settings:
                "HALLBOT_RASA_URL": self.rasa_url, "HALLBOT_SPEECH_PORT": str(self.speech_port),
                "HALLBOT_SPEECH_URL": self.speech_url}
         for key, value in (("HALLBOT_TRACKER_DB", self.tracker_db), ("HALLBOT_LOCK_STORE", self.lock_store),
-                           ("HALLBOT_EVENT_BROKER", self.event_broker)):
+                           ("HALLBOT_EVENT_BROKER", self.event_broker),
+                           ("HALLBOT_DEMO", "1" if self.demo else None),
+                           ("HALLBOT_TLS_CERT", str(self.tls_cert) if self.tls_cert else None),
+                           ("HALLBOT_TLS_KEY", str(self.tls_key) if self.tls_key else None)):
             if value:
                 env[key] = value
         return env

@@ -84,8 +84,8 @@ class Supervisor:
                 tail = (self.log_dir / f"{service.name}.log").read_text(errors="replace")[-2000:]
                 raise StartupFailed(f"{service.name} exited with code {service.process.returncode} during start-up. "
                                     f"Last log lines:\n{tail}")
-            try:
-                if service.ready(httpx.get(service.health_url, timeout=2.0)):
+            try:   # verify=False: a local readiness probe of an app with its own (self-signed) certificate
+                if service.ready(httpx.get(service.health_url, timeout=2.0, verify=False)):
                     return time.monotonic() - started
             except httpx.HTTPError:
                 pass

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from identity import masking
+
 ACCOUNT_NO_LENGTH = 10
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -40,4 +42,4 @@ def parse_phone(raw: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:]
+    return masking.mask_phone(phone)    # the one masking rule (last 4 digits)

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from identity.masking import mask_id_number
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # Province-level prefixes of GB/T 2260 (the full county table changes yearly; the province is stable).
@@ -35,7 +37,7 @@ class IdNumber:
 
     @property
     def masked(self) -> str:
-        return self.value[:3] + "*" * 11 + self.value[-4:]
+        return mask_id_number(self.value)    # the one masking rule (last 4 characters)
 
 
 def normalize(raw: str) -> str:

@@ -23,6 +23,8 @@ from typing import Awaitable, Callable
 
 import numpy as np
 
+from identity.masking import mask_text
+
 from . import audio as A
 from .events import (BotAudio, BotText, EchoIgnored, PlaybackCancelled, Reprompt, SilenceTimeout,
                      SpeechStarted, SpeechStopped, StageTimings, Transcript, VoiceError, VoiceEvent)
@@ -203,7 +205,7 @@ class VoiceSession:
             t.asr_done = time.monotonic()
             t.text = result.text
             if not result.text:
-                log.debug("turn %s: nothing recognised (raw %r)", turn_id, result.raw_text)
+                log.debug("turn %s: nothing recognised (raw %r)", turn_id, mask_text(result.raw_text or ""))
                 return
             if self._is_echo(result.text):
                 await self._emit(EchoIgnored(self.session_id, result.text, turn_id))

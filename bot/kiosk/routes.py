@@ -11,12 +11,14 @@ Server -> browser: the JSON of bot.kiosk.messages; an "audio" message is followe
 binary frame of PCM16 mono at its sample_rate."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from .limits import KioskLimits, TokenBucket
 from .session import KioskDeps, KioskSession
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ AUDIO, FRAME = 0x01, 0x02
 MAX_TEXT = 500
 KIOSKS = web.AppKey("kiosks", dict)
 DEPS = web.AppKey("kiosk_deps", KioskDeps)
+LIMITS = web.AppKey("kiosk_limits", KioskLimits)
+TOO_FAST = "操作太频繁，请稍等片刻再试。"
 
 
 class WebSocketOutbox:
@@ -59,13 +63,31 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
     from voice import audio as A
 
     kiosk_id = _kiosk_id(request.match_info["kiosk_id"])
-    ws = web.WebSocketResponse(max_msg_size=4 << 20, heartbeat=20)
+    limits, kiosks = request.app[LIMITS], request.app[KIOSKS]
+    if len(kiosks) >= limits.max_connections:      # refused before the upgrade: nothing allocated
+        log.warning("kiosk %s refused: %d kiosk connections open (HALLBOT_KIOSK_MAX_CONNECTIONS)",
+                    kiosk_id, len(kiosks))
+        raise web.HTTPServiceUnavailable(text="too many kiosk connections", headers={"Retry-After": "5"})
+    # an oversized message closes the socket (1009) before it is buffered; the page reconnects
+    ws = web.WebSocketResponse(max_msg_size=limits.max_msg_size, heartbeat=20)
     await ws.prepare(request)
     out = WebSocketOutbox(ws)
     session = KioskSession(kiosk_id, request.app[DEPS], out)
-    request.app[KIOSKS][session.key] = session
+    kiosks[session.key] = session
     resampler = A.StreamResampler(A.PIPELINE_RATE, A.PIPELINE_RATE)
+    bucket, queued = TokenBucket(limits.text_per_s, limits.text_burst), set()
     log.info("kiosk %s connected (%s)", kiosk_id, session.key)
+
+    async def queue(coro) -> None:
+        """A dialogue-bound message: rate limited, and at most max_queued wait for their turn."""
+        if len(queued) >= limits.max_queued or not bucket.take():
+            coro.close()
+            await out.send_json({"type": "notice", "level": "warning", "component": "protocol", "text": TOO_FAST})
+            return
+        task = session.spawn(coro)
+        queued.add(task)
+        task.add_done_callback(queued.discard)
+
     await session.start()
     try:
         async for msg in ws:
@@ -78,7 +100,11 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                         await out.send_json({"type": "notice", "level": "error", "component": "audio",
                                              "text": f"麦克风数据无法识别：{exc}"})
                 elif tag == FRAME:
-                    session.frame(bytes(body))
+                    if len(body) > limits.max_frame_bytes:
+                        await out.send_json({"type": "notice", "level": "error", "component": "camera",
+                                             "text": f"camera frame too large ({len(body)} bytes)"})
+                    else:
+                        session.frame(bytes(body))
                 else:
                     await out.send_json({"type": "notice", "level": "error", "component": "protocol",
                                          "text": f"unknown binary tag {tag}"})
@@ -91,12 +117,12 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                         session.hello(bool(data.get("camera")), bool(data.get("mic")))
                     elif kind == "text":
                         text = str(data.get("text") or "")[:MAX_TEXT]
-                        session.spawn(session.text(text, str(data.get("source") or "keyboard"),
-                                                         display=str(data.get("display") or "") or None))
+                        await queue(session.text(text, str(data.get("source") or "keyboard"),
+                                                 display=str(data.get("display") or "") or None))
                     elif kind == "playback_finished":
                         session.playback_finished()
                     elif kind == "id_card":
-                        session.spawn(session.id_card_placed(bool(data.get("consent"))))
+                        await queue(session.id_card_placed(bool(data.get("consent"))))
                     else:
                         raise ValueError(f"unknown message type {kind!r}")
                 except (ValueError, TypeError, AttributeError, A.AudioError) as exc:
@@ -125,8 +151,12 @@ def speech_responder(app: web.Application):
     return respond
 
 
-def add_routes(app: web.Application, deps: KioskDeps) -> None:
+def add_routes(app: web.Application, deps: KioskDeps, limits: KioskLimits | None = None) -> None:
+    limits = limits or KioskLimits.from_env()
+    if deps.frame_gate is None:
+        deps.frame_gate = asyncio.Semaphore(limits.decode_workers)
     app[DEPS] = deps
+    app[LIMITS] = limits
     app[KIOSKS] = {}
     app.router.add_get("/kiosk", kiosk_page)
     app.router.add_get("/ws/kiosk/{kiosk_id}", kiosk_socket)

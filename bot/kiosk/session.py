@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from identity.masking import mask_for_slot, mask_text
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
+from .limits import FrameWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class KioskDeps:
     speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
     rasa_retry_s: float = 1.0      # how often a pending message is retried while Rasa is down
     rasa_give_up_s: float = 120.0
+    frame_gate: asyncio.Semaphore | None = None   # camera frames decoded at once, all kiosks (bot.kiosk.limits)
 
 
 class KioskSession:
@@ -58,7 +61,8 @@ class KioskSession:
         self.customer_name: str | None = None
         self.latest_frame: bytes | None = None
         self.voice = deps.voice.session(self.key) if deps.voice else None
-        self._frame_task: asyncio.Task | None = None
+        self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
+        self._keypad_slot: str | None = None  # the form slot the keypad asks for (how to mask its entry)
         self._tasks: set[asyncio.Task] = set()
         self._pending: list[tuple[str, Callable[[], Awaitable[list[BotMessage]]]]] = []
         self._recovering: asyncio.Task | None = None
@@ -76,6 +80,8 @@ class KioskSession:
         if self.voice:
             self.spawn(self._pump_voice())
         self.spawn(self._ticker())
+        if self.deps.faces is not None:
+            self.spawn(self._frames.run())
         if self.deps.board and hasattr(self.deps.board, "on_ack"):
             self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
         await self._send_state("connected")
@@ -123,11 +129,10 @@ class KioskSession:
             await self.voice.feed_audio(samples)
 
     def frame(self, jpeg: bytes) -> None:
-        """A camera frame. Frames arriving while one is analysed are dropped (latest wins)."""
+        """A camera frame: analysed by this kiosk's one frame worker, newest first (older ones dropped)."""
         self.latest_frame = jpeg
-        if self.deps.faces is None or (self._frame_task and not self._frame_task.done()):
-            return
-        self._frame_task = self.spawn(self._analyse(jpeg))
+        if self.deps.faces is not None:
+            self._frames.offer(jpeg)
 
     async def text(self, text: str, source: str = "keyboard", display: str | None = None) -> None:
         """Typed text, a keypad entry or a tapped button (its payload, e.g. "/query_bill")."""
@@ -136,8 +141,12 @@ class KioskSession:
             return
         if self.voice and self.voice.playing:
             await self.voice.cancel_playback("superseded")
-        await self.out.send_json(M.UserText(clean_text(display or "") or text, source).to_dict())
-        await self._input(f"{source}: {text[:30]}")
+        shown = clean_text(display or "") or text
+        if source in ("keypad", "keyboard"):   # bystanders see the screen: ID numbers, phones, codes masked
+            shown = mask_for_slot(self._keypad_slot, shown) if source == "keypad" else mask_text(shown)
+        await self.out.send_json(M.UserText(shown, source).to_dict())
+        log.debug("kiosk %s: %s input %r", self.kiosk_id, source, mask_text(text[:60]))
+        await self._input(f"{source} input")   # the cause is logged at INFO and shown: never the text
         await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=True)
 
     def playback_finished(self) -> None:
@@ -158,7 +167,8 @@ class KioskSession:
         """The voice pipeline's NLU step: a final transcript becomes a dialogue turn; the texts
         returned are spoken by the pipeline, everything else goes to the screen here."""
         await self.out.send_json(M.UserText(text, "voice").to_dict())
-        await self._input(f"speech: {text[:30]}")
+        log.debug("kiosk %s: speech input %r", self.kiosk_id, mask_text(text[:60]))
+        await self._input("speech input")
         replies = await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=False)
         return [m.text for m in replies if m.text]
 
@@ -287,7 +297,9 @@ class KioskSession:
             try:
                 replies = await call()
             except RasaUnavailable as exc:
-                log.warning("kiosk %s: Rasa unavailable (%s); keeping %r for later", self.kiosk_id, exc, label)
+                # the customer's words stay out of the log: what kind of turn, and its length
+                kind = label.split("{", 1)[0] if label.startswith("/") else f"a message of {len(label)} characters"
+                log.warning("kiosk %s: Rasa unavailable (%s); keeping %s for later", self.kiosk_id, exc, kind)
                 self._pending.append((label, call))
                 await self.out.send_json(M.Notice("error", RASA_DOWN, "rasa").to_dict())
                 if self._recovering is None or self._recovering.done():
@@ -389,6 +401,7 @@ class KioskSession:
             await self._move("verification_started", "identity form", "verifying")
         if prompted:  # the reply itself asked for the ID card
             return
+        self._keypad_slot = requested if loop and requested in M.KEYPAD_SLOTS else None
         if loop and requested in M.KEYPAD_SLOTS:
             label, digits = M.KEYPAD_SLOTS[requested]
             await self.out.send_json(M.Prompt("keypad", label, requested, digits).to_dict())

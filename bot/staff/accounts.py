@@ -1,10 +1,15 @@
 """Staff logins for the console: the business system's staff roster, with scrypt password hashes
 kept in var/staff_accounts.json (mode 600).
 
-The file is created on first use: every staff member of the roster gets the initial password
-HALLBOT_STAFF_PASSWORD (demo default "hallbot-demo"); staff added to the roster later get it too.
-Change a password with `python -m bot.staff passwd S001` (asks for it; or reads a line from stdin)
-and list accounts with `python -m bot.staff list`.
+The file is created on first use. In demo mode (HALLBOT_DEMO=1, `make demo`) every staff member gets
+the public demo password "hallbot-demo" (or HALLBOT_STAFF_PASSWORD) and may keep it. Otherwise the
+initial password is HALLBOT_STAFF_PASSWORD and must be changed at the first login before the console
+is usable; without it accounts have no password until `python -m bot.staff passwd S001` sets one,
+and the demo password is refused. Staff added to the roster later get the initial password too.
+Change a password with `python -m bot.staff passwd S001` (asks for it; or reads a line from stdin;
+`--temporary` makes its owner change it at the next login) and list accounts with
+`python -m bot.staff list`. Supervisors (HALLBOT_STAFF_SUPERVISORS, default S000, the duty manager)
+may lift another member's login back-off from the console.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import os
 import secrets
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,6 +37,18 @@ MIN_PASSWORD = 6
 class StaffAccount:
     staff_id: str
     name: str
+    must_change_password: bool = field(default=False, compare=False)
+    supervisor: bool = field(default=False, compare=False)
+
+
+def _demo() -> bool:
+    from bot.settings import load
+    return load().demo
+
+
+def _supervisors() -> frozenset[str]:
+    raw = os.environ.get("HALLBOT_STAFF_SUPERVISORS", "S000")
+    return frozenset(p.strip().upper() for p in raw.split(",") if p.strip())
 
 
 def hash_password(password: str) -> str:
@@ -40,7 +57,9 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored:
+        return False
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
@@ -77,10 +96,16 @@ def roster_from_business(business: Callable[[], Any] | None = None) -> list[Staf
 
 class StaffAccounts:
     def __init__(self, path: Path, roster: Callable[[], list[StaffAccount]] = roster_from_business,
-                 initial_password: str | None = None) -> None:
+                 initial_password: str | None = None, demo: bool | None = None,
+                 force_change: bool | None = None, supervisors: frozenset[str] | None = None) -> None:
         self.path = Path(path)
         self._roster = roster
-        self._initial = initial_password or os.environ.get("HALLBOT_STAFF_PASSWORD") or DEMO_PASSWORD
+        self.demo = _demo() if demo is None else demo
+        self._initial = (initial_password or os.environ.get("HALLBOT_STAFF_PASSWORD")
+                         or (DEMO_PASSWORD if self.demo else None))
+        # an initial password is known to more than its owner: changed at the first login (not in the demo)
+        self._force_change = (not self.demo) if force_change is None else force_change
+        self.supervisors = _supervisors() if supervisors is None else supervisors
         self._lock = threading.Lock()
         self._data: dict[str, dict] | None = None
 
@@ -96,7 +121,10 @@ class StaffAccounts:
             added = False
             for member in self._roster():
                 if member.staff_id not in data:
-                    data[member.staff_id] = {"name": member.name, "password": hash_password(self._initial)}
+                    data[member.staff_id] = {
+                        "name": member.name,
+                        "password": hash_password(self._initial) if self._initial else None,
+                        "must_change": bool(self._initial) and self._force_change}
                     added = True
             self._data = data
             if added or not self.path.exists():
@@ -111,34 +139,47 @@ class StaffAccounts:
             json.dump(self._data, f, ensure_ascii=False, indent=1)
         os.replace(tmp, self.path)
 
+    def _account(self, staff_id: str, entry: dict) -> StaffAccount:
+        return StaffAccount(staff_id, entry["name"], bool(entry.get("must_change")), staff_id in self.supervisors)
+
     def accounts(self) -> list[StaffAccount]:
         with self._lock:
-            return [StaffAccount(k, v["name"]) for k, v in sorted(self._load().items())]
+            return [self._account(k, v) for k, v in sorted(self._load().items())]
 
     def get(self, staff_id: str) -> StaffAccount | None:
+        staff_id = staff_id.strip().upper()
         with self._lock:
             entry = self._load().get(staff_id)
-        return StaffAccount(staff_id, entry["name"]) if entry else None
+        return self._account(staff_id, entry) if entry else None
 
     def authenticate(self, staff_id: str, password: str) -> StaffAccount | None:
-        """The account when the password matches, else None (unknown id and wrong password alike)."""
+        """The account when the password matches, else None (unknown id and wrong password alike).
+        The public demo password only opens accounts in demo mode."""
+        staff_id = staff_id.strip().upper()
         with self._lock:
-            entry = self._load().get(staff_id.strip().upper())
-        if entry is None:
+            entry = self._load().get(staff_id)
+        if entry is None or not entry.get("password") or (password == DEMO_PASSWORD and not self.demo):
             verify_password(password, hash_password("x"))   # same cost as a real check: no id probing by time
+            if entry is not None and password == DEMO_PASSWORD:
+                log.warning("staff %s: the demo password is refused outside demo mode (HALLBOT_DEMO)", staff_id)
             return None
         if not verify_password(password, entry["password"]):
             return None
-        return StaffAccount(staff_id.strip().upper(), entry["name"])
+        return self._account(staff_id, entry)
 
-    def set_password(self, staff_id: str, password: str) -> None:
+    def set_password(self, staff_id: str, password: str, temporary: bool = False) -> None:
+        """temporary: its owner must change it at the next login (a supervisor handing out a password)."""
         if len(password) < MIN_PASSWORD:
             raise ValueError(f"密码至少{MIN_PASSWORD}个字符")
+        if password == DEMO_PASSWORD and not self.demo:
+            raise ValueError("不能使用公开的演示密码")
+        staff_id = staff_id.strip().upper()
         with self._lock:
             data = self._load()
             if staff_id not in data:
                 raise KeyError(f"没有工号为 {staff_id} 的员工")
             data[staff_id]["password"] = hash_password(password)
+            data[staff_id]["must_change"] = temporary
             self._save()
 
 
@@ -153,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="列出账号")
     passwd = sub.add_parser("passwd", help="修改密码")
     passwd.add_argument("staff_id")
+    passwd.add_argument("--temporary", action="store_true", help="员工下次登录时必须修改")
     args = parser.parse_args(argv)
     accounts = StaffAccounts(default_path())
     if args.command == "list":
@@ -162,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     password = getpass.getpass("新密码: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     staff_id = args.staff_id.strip().upper()
     try:
-        accounts.set_password(staff_id, password)
+        accounts.set_password(staff_id, password, temporary=args.temporary)
     except (KeyError, ValueError) as exc:
         print(exc.args[0] if exc.args else exc, file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 from bot.staff.notices import (CHANNELS, CONSUMPTION, CUSTOMER_TYPES, TIMES, UNAVAILABLE, Arrival, Departure,
                                EnrolmentAssist, Handoff, Notice)
+from identity.masking import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,8 @@ class HallBoard:
         for line in (payload.get("transcript") or [])[-MAX_TRANSCRIPT:]:
             if isinstance(line, dict) and _clean_text(line.get("text")):
                 who = "customer" if line.get("who") == "customer" else "robot"
-                transcript.append({"who": who, "text": _clean_text(line.get("text"))})
+                # every member of staff sees it: ID numbers, phones, account numbers and SMS codes masked
+                transcript.append({"who": who, "text": mask_text(_clean_text(line.get("text")))})
         staff = [{"staff_id": _clean_text(s.get("staff_id"), 16), "name": _clean_text(s.get("name"), 32)}
                  for s in (payload.get("staff") or []) if isinstance(s, dict)][:3]
         if not staff:
@@ -211,7 +213,7 @@ class HallBoard:
             staff = _staff_dicts(found or [])
         handoff = Handoff(_clean_text(kiosk_id, 64), _clean_text(session_id, 64), customer_id=customer_id,
                           business_type=business_type, business_name=names.get(business_type, business_type),
-                          reason=_clean_text(payload.get("reason"), 200) or "客户需要人工服务",
+                          reason=mask_text(_clean_text(payload.get("reason"), 200)) or "客户需要人工服务",
                           transcript=transcript, staff=staff)
         present = self._customers.get((handoff.kiosk_id, handoff.session_id))
         if present is not None and (customer_id is None or present.customer_id == customer_id):
@@ -225,7 +227,7 @@ class HallBoard:
     async def enrolment_assist(self, kiosk_id: str, session_id: str, reason: str,
                                customer_id: str | None = None) -> EnrolmentAssist:
         notice = EnrolmentAssist(_clean_text(kiosk_id, 64), _clean_text(session_id, 64),
-                                 reason=_clean_text(reason, 200) or "需要工作人员协助",
+                                 reason=mask_text(_clean_text(reason, 200)) or "需要工作人员协助",
                                  customer_id=_clean_text(customer_id, 64) or None)
         present = self._customers.get((notice.kiosk_id, notice.session_id))
         notice.name = present.name if present is not None and present.customer_id == notice.customer_id \

@@ -1,118 +1,122 @@
-"""HTTP and websocket transport of the staff console: login, the console page, a snapshot/ack JSON
-API and a websocket that pushes the HallBoard's updates live. Logic stays in HallBoard."""
+"""HTTP and websocket transport of the staff console: login (rate limited before the password is
+checked), forced change of an initial password, server-side sessions with CSRF tokens, the console
+page, a snapshot/ack JSON API, a supervisor's unlock and a websocket that pushes the HallBoard's
+updates live. Logic stays in HallBoard; sessions in bot.staff.sessions, limits in bot.staff.limiter."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import html
 import json
 import logging
-import os
-import time
+import secrets
 import weakref
-from collections import deque
 from pathlib import Path
 
-import aiohttp_session
 from aiohttp import WSMsgType, web
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
-from cryptography.fernet import Fernet
 
-from bot.staff.accounts import StaffAccounts
+from bot.staff.accounts import MIN_PASSWORD, StaffAccounts
 from bot.staff.board import HallBoard, UnknownNotice
-from bot.staff.login_page import LOGIN_PAGE
+from bot.staff.limiter import LoginLimiter
+from bot.staff.login_page import LOGIN_PAGE, PASSWORD_PAGE
+from bot.staff.sessions import MAX_AGE_S, StaffSession, StaffSessions
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
 COOKIE = "hallbot_staff"
-SESSION_MAX_AGE = 12 * 3600           # one working day
+SESSION_MAX_AGE = MAX_AGE_S
+NEW_PASSWORD_MIN = max(MIN_PASSWORD, 8)
 BOARD = web.AppKey("staff_board", HallBoard)
 ACCOUNTS = web.AppKey("staff_accounts", StaffAccounts)
-LIMITER = web.AppKey("staff_login_limiter", object)
+LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
+SESSIONS = web.AppKey("staff_sessions", StaffSessions)
+SECURE = web.AppKey("staff_secure_cookie", bool)
 SOCKETS = web.AppKey("staff_sockets", weakref.WeakSet)
+SMS = web.AppKey("staff_sms_verifier", object)     # () -> identity.sms.SmsVerifier
+
+__all__ = ["add_routes", "LoginLimiter", "current_staff", "COOKIE"]
 
 
-class LoginLimiter:
-    """At most `attempts` failed logins per client address within `window_s`; then refuse until the
-    oldest failure ages out. A success clears the address's failures."""
-
-    def __init__(self, attempts: int = 5, window_s: float = 300.0) -> None:
-        self.attempts, self.window_s = attempts, window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        now = time.monotonic()
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, key: str) -> int:
-        """Seconds until `key` may try again; 0 when it may now."""
-        failures = self._recent(key)
-        if len(failures) < self.attempts:
-            return 0
-        return max(1, int(self.window_s - (time.monotonic() - failures[0])) + 1)
-
-    def failed(self, key: str) -> None:
-        self._recent(key).append(time.monotonic())
-        if len(self._failures) > 10000:     # bounded: forget the quiet addresses
-            for k in [k for k, v in self._failures.items() if not v]:
-                del self._failures[k]
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+def _json_error(exc: type[web.HTTPException], message: str) -> web.HTTPException:
+    return exc(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
 
 
-def session_key(var_dir: Path) -> str:
-    """The cookie encryption key, created once in var/ (mode 600) so logins survive restarts."""
-    path = Path(var_dir) / "staff_session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
-    key = path.read_text(encoding="ascii").strip()
-    if len(base64.urlsafe_b64decode(key)) != 32:        # a damaged key file fails here, loudly
-        raise ValueError(f"{path}: not a Fernet key; delete it to make a new one (staff must log in again)")
-    return key      # str: aiohttp-session takes a str key as the Fernet key itself
+def _session(request: web.Request) -> StaffSession | None:
+    return request.app[SESSIONS].get(request.cookies.get(COOKIE))
 
 
 async def current_staff(request: web.Request) -> dict | None:
-    session = await aiohttp_session.get_session(request)
-    staff = session.get("staff")
-    return staff if isinstance(staff, dict) and staff.get("staff_id") else None
+    """The logged-in staff member ({staff_id, name}) of a usable session, else None."""
+    session = _session(request)
+    return session.me if session and not session.must_change_password else None
+
+
+def _page(template: str, status: int = 200, **fields: str) -> web.Response:
+    page = template
+    for key, value in fields.items():
+        page = page.replace("{{" + key + "}}", html.escape(value))
+    return web.Response(text=page, content_type="text/html", status=status, headers={"Cache-Control": "no-store"})
 
 
 def _login_page(error: str = "", staff_id: str = "", status: int = 200) -> web.Response:
-    page = LOGIN_PAGE.replace("{{error}}", html.escape(error)).replace("{{staff_id}}", html.escape(staff_id))
-    return web.Response(text=page, content_type="text/html", status=status,
-                        headers={"Cache-Control": "no-store"})
+    return _page(LOGIN_PAGE, status, error=error, staff_id=staff_id)
 
 
 def _wants_json(request: web.Request) -> bool:
     return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
 
 
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True                   # not a browser page (tools, tests); browsers send it on POSTs
+    return origin.split("://", 1)[-1].rstrip("/") == request.host
+
+
+async def _form(request: web.Request) -> dict:
+    try:
+        data = await request.json() if request.content_type == "application/json" else await request.post()
+        return data if hasattr(data, "get") else {}
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return {}
+
+
+def _check_csrf(request: web.Request, session: StaffSession, data: dict | None = None) -> None:
+    """A console POST must come from our own page: same origin and the session's token (header or field)."""
+    sent = request.headers.get("X-CSRF-Token") or str((data or {}).get("csrf") or "")
+    if not _same_origin(request) or not secrets.compare_digest(sent.encode(), session.csrf.encode()):
+        raise _json_error(web.HTTPForbidden, "请求已过期，请刷新页面后重试")
+
+
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    response.set_cookie(COOKIE, token, max_age=int(request.app[SESSIONS].max_age_s), path="/", httponly=True,
+                        samesite="Strict", secure=request.app[SECURE])
+
+
 async def console(request: web.Request) -> web.StreamResponse:
-    if await current_staff(request) is None:
+    session = _session(request)
+    if session is None:
         raise web.HTTPFound("/staff/login")
-    return web.FileResponse(STATIC / "staff.html", headers={"Cache-Control": "no-store"})
+    if session.must_change_password:
+        raise web.HTTPFound("/staff/password")
+    page = (STATIC / "staff.html").read_text(encoding="utf-8")
+    return _page(page, csrf=session.csrf)
 
 
 async def login_form(request: web.Request) -> web.Response:
-    if await current_staff(request) is not None:
+    if _session(request) is not None:
         raise web.HTTPFound("/staff")
     return _login_page()
 
 
 async def login(request: web.Request) -> web.Response:
     as_json = _wants_json(request)
-    try:
-        data = await request.json() if request.content_type == "application/json" else await request.post()
-        staff_id, password = str(data.get("staff_id") or "").strip(), str(data.get("password") or "")
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        staff_id, password = "", ""
+    data = await _form(request)
+    staff_id = str(data.get("staff_id") or "").strip().upper()
+    password = str(data.get("password") or "")
 
     def fail(message: str, status: int, **headers: str) -> web.Response:
         if as_json:
@@ -121,69 +125,158 @@ async def login(request: web.Request) -> web.Response:
         response.headers.update(headers)
         return response
 
+    if not _same_origin(request):                 # login CSRF: a foreign page logging the browser in
+        return fail("跨站请求被拒绝", 403)
     if not staff_id or not password or len(staff_id) > 32 or len(password) > 256:
         return fail("请输入工号和密码", 400)
-    limiter: LoginLimiter = request.app[LIMITER]
-    client = request.remote or "?"
-    wait = limiter.retry_after(client)
+    limiter = request.app[LIMITER]
+    keys = (("id", staff_id), ("addr", request.remote or "?"))
+    wait = limiter.acquire(*keys)                 # counted before the check: a burst gets no free guesses
     if wait:
+        log.warning("staff console: login for %r from %s refused for %d s (back-off)", staff_id, request.remote, wait)
         return fail(f"登录失败次数过多，请{(wait + 59) // 60}分钟后再试", 429, **{"Retry-After": str(wait)})
-    account = await asyncio.to_thread(request.app[ACCOUNTS].authenticate, staff_id, password)
+    try:
+        account = await asyncio.to_thread(request.app[ACCOUNTS].authenticate, staff_id, password)
+    except BaseException:
+        limiter.release(*keys)
+        raise
     if account is None:
-        limiter.failed(client)
-        log.warning("staff console: failed login for %r from %s", staff_id, client)
+        limiter.failed(*keys)
+        log.warning("staff console: failed login for %r from %s", staff_id, request.remote)
         return fail("工号或密码错误", 401)
-    limiter.succeeded(client)
-    session = await aiohttp_session.new_session(request)
-    session["staff"] = {"staff_id": account.staff_id, "name": account.name}
+    limiter.succeeded(*keys)
+    request.app[SESSIONS].revoke(request.cookies.get(COOKIE))    # a browser holds one login at a time
+    token, session = request.app[SESSIONS].create(account.staff_id, account.name, account.must_change_password)
     log.info("staff console: %s %s logged in", account.staff_id, account.name)
+    target = "/staff/password" if session.must_change_password else "/staff"
     if as_json:
-        return web.json_response({"staff": session["staff"]})
+        response = web.json_response({"staff": session.me, "csrf": session.csrf,
+                                      "must_change_password": session.must_change_password})
+    else:
+        response = _redirect(target)
+    _set_cookie(request, response, token)
+    return response
+
+
+async def password_form(request: web.Request) -> web.Response:
+    session = _session(request)
+    if session is None:
+        raise web.HTTPFound("/staff/login")
+    return _page(PASSWORD_PAGE, staff_id=session.staff_id, name=session.name, csrf=session.csrf, error="")
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """Set a new password (forced after an initial one); every other session of the member ends."""
+    session = _session(request)
+    if session is None:
+        raise _json_error(web.HTTPUnauthorized, "请先登录员工控制台")
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    new, confirm = str(data.get("new_password") or ""), str(data.get("confirm") or data.get("new_password") or "")
+
+    def fail(message: str) -> web.Response:
+        if _wants_json(request):
+            return web.json_response({"error": message}, status=400)
+        return _page(PASSWORD_PAGE, 400, staff_id=session.staff_id, name=session.name, csrf=session.csrf,
+                     error=message)
+
+    if new != confirm:
+        return fail("两次输入的密码不一致")
+    if len(new) < NEW_PASSWORD_MIN or len(new) > 256:
+        return fail(f"新密码需要{NEW_PASSWORD_MIN}-256个字符")
+    accounts = request.app[ACCOUNTS]
+    if await asyncio.to_thread(accounts.authenticate, session.staff_id, new):
+        return fail("新密码不能与原密码相同")
+    try:
+        await asyncio.to_thread(accounts.set_password, session.staff_id, new)
+    except (KeyError, ValueError) as exc:
+        return fail(str(exc.args[0] if exc.args else exc))
+    token = request.cookies[COOKIE]
+    sessions = request.app[SESSIONS]
+    sessions.revoke_staff(session.staff_id, keep=token)
+    sessions.password_changed(token)
+    log.info("staff console: %s changed the password", session.staff_id)
+    if _wants_json(request):
+        return web.json_response({"ok": True})
     raise web.HTTPFound("/staff")
 
 
 async def logout(request: web.Request) -> web.Response:
-    session = await aiohttp_session.get_session(request)
-    session.invalidate()
-    if _wants_json(request):
-        return web.json_response({"ok": True})
-    raise web.HTTPFound("/staff/login")
+    session = _session(request)
+    if session is not None:
+        _check_csrf(request, session, await _form(request))
+        request.app[SESSIONS].revoke(request.cookies.get(COOKIE))    # a copied cookie stops working too
+    response = web.json_response({"ok": True}) if _wants_json(request) else _redirect("/staff/login")
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+def _require_session(request: web.Request) -> StaffSession:
+    session = _session(request)
+    if session is None:
+        raise _json_error(web.HTTPUnauthorized, "请先登录员工控制台")
+    if session.must_change_password:
+        raise _json_error(web.HTTPForbidden, "请先修改初始密码")
+    return session
 
 
 async def _require_staff(request: web.Request) -> dict:
-    staff = await current_staff(request)
-    if staff is None:
-        raise web.HTTPUnauthorized(text=json.dumps({"error": "请先登录员工控制台"}, ensure_ascii=False),
-                                   content_type="application/json")
-    return staff
+    return _require_session(request).me
 
 
 async def snapshot(request: web.Request) -> web.Response:
-    staff = await _require_staff(request)
-    return web.json_response({**request.app[BOARD].snapshot(), "me": staff})
+    session = _require_session(request)
+    return web.json_response({**request.app[BOARD].snapshot(), "me": session.me})
 
 
 async def ack(request: web.Request) -> web.Response:
-    staff = await _require_staff(request)
+    session = _require_session(request)
+    _check_csrf(request, session)
     try:
-        notice = await request.app[BOARD].ack(request.match_info["notice_id"], staff["staff_id"], staff["name"])
+        notice = await request.app[BOARD].ack(request.match_info["notice_id"], session.staff_id, session.name)
     except UnknownNotice as exc:
         return web.json_response({"error": exc.message}, status=404)
     return web.json_response({"notice": notice.to_dict()})
 
 
-def _same_origin(request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    if not origin:
-        return True                   # not a browser page (tools, tests)
-    return origin.split("://", 1)[-1].rstrip("/") == request.host
+async def unlock(request: web.Request) -> web.Response:
+    """A supervisor lifts the login back-off of a staff id (a burst of wrong guesses against it)."""
+    session = _require_session(request)
+    _check_csrf(request, session)
+    account = request.app[ACCOUNTS].get(session.staff_id)
+    if account is None or not account.supervisor:
+        return web.json_response({"error": "只有值班长可以解除登录锁定"}, status=403)
+    target = request.match_info["staff_id"].strip().upper()[:32]
+    was = request.app[LIMITER].unlock(("id", target))
+    log.warning("staff console: %s lifted the login back-off of %s", session.staff_id, target)
+    return web.json_response({"staff_id": target, "was_locked": was})
+
+
+async def sms_unlock(request: web.Request) -> web.Response:
+    """A supervisor who checked the customer in person lifts the SMS lock of a phone (identity.sms)."""
+    from identity.account_number import InvalidNumber, parse_phone
+    from identity.masking import mask_phone
+
+    session = _require_session(request)
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    account = request.app[ACCOUNTS].get(session.staff_id)
+    if account is None or not account.supervisor:
+        return web.json_response({"error": "只有值班长可以解除短信验证锁定"}, status=403)
+    try:
+        phone = parse_phone(str(data.get("phone") or ""))
+    except InvalidNumber as exc:
+        return web.json_response({"error": exc.reason}, status=400)
+    was = await asyncio.to_thread(request.app[SMS]().unlock, phone)
+    log.warning("staff console: %s lifted the SMS lock of %s", session.staff_id, mask_phone(phone))
+    return web.json_response({"phone": mask_phone(phone), "was_locked": was})
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     staff = await _require_staff(request)
     if not _same_origin(request):
         raise web.HTTPForbidden(text="跨站连接被拒绝")
-    ws = web.WebSocketResponse(heartbeat=20)
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=64 * 1024)   # the console only sends small acks
     await ws.prepare(request)
     board = request.app[BOARD]
     request.app[SOCKETS].add(ws)
@@ -224,6 +317,15 @@ async def _close_sockets(app: web.Application) -> None:
         await ws.close(code=1001, message=b"server shutdown")
 
 
+async def _close_sessions(app: web.Application) -> None:
+    app[SESSIONS].close()
+
+
+def _default_sms(var_dir: Path):
+    from identity.sms import default_verifier
+    return default_verifier(var_dir)
+
+
 def _static(name: str, content_type: str):
     async def handler(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / name, headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
@@ -231,25 +333,32 @@ def _static(name: str, content_type: str):
 
 
 def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: StaffAccounts | None = None,
-               limiter: LoginLimiter | None = None) -> None:
-    """Mount the staff console on `app` (before it starts): /staff, /staff/login, /staff/logout,
-    /staff/api/snapshot, /staff/api/ack/{notice_id}, /ws/staff. Sets up aiohttp-session with an
-    encrypted cookie whose key lives in settings.var_dir."""
+               limiter: LoginLimiter | None = None, sessions: StaffSessions | None = None,
+               sms=None) -> None:
+    """Mount the staff console on `app` (before it starts): /staff, /staff/login, /staff/password,
+    /staff/logout, /staff/api/snapshot, /staff/api/ack/{notice_id}, /staff/api/unlock/{staff_id},
+    /staff/api/sms-unlock, /ws/staff. Sessions live in settings.var_dir/staff_sessions.sqlite; cookies are Secure when the
+    app serves HTTPS (settings.tls_cert)."""
     var_dir = Path(settings.var_dir)
-    aiohttp_session.setup(app, EncryptedCookieStorage(session_key(var_dir), cookie_name=COOKIE,
-                                                      max_age=SESSION_MAX_AGE, httponly=True, samesite="Strict",
-                                                      path="/"))
     app[BOARD] = board
-    app[ACCOUNTS] = accounts or StaffAccounts(var_dir / "staff_accounts.json")
+    app[ACCOUNTS] = accounts or StaffAccounts(var_dir / "staff_accounts.json", demo=getattr(settings, "demo", None))
     app[LIMITER] = limiter or LoginLimiter()
+    app[SESSIONS] = sessions or StaffSessions(var_dir / "staff_sessions.sqlite")
+    app[SECURE] = bool(getattr(settings, "https", False))
+    app[SMS] = sms or (lambda: _default_sms(var_dir))
     app[SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_sockets)
+    app.on_cleanup.append(_close_sessions)
     app.router.add_get("/staff", console)
     app.router.add_get("/staff/login", login_form)
     app.router.add_post("/staff/login", login)
+    app.router.add_get("/staff/password", password_form)
+    app.router.add_post("/staff/password", change_password)
     app.router.add_post("/staff/logout", logout)
     app.router.add_get("/staff/api/snapshot", snapshot)
     app.router.add_post("/staff/api/ack/{notice_id}", ack)
+    app.router.add_post("/staff/api/unlock/{staff_id}", unlock)
+    app.router.add_post("/staff/api/sms-unlock", sms_unlock)
     app.router.add_get("/ws/staff", websocket)
     app.router.add_get("/staff/staff.js", _static("staff.js", "application/javascript; charset=utf-8"))
     app.router.add_get("/staff/staff.css", _static("staff.css", "text/css; charset=utf-8"))

@@ -197,6 +197,7 @@
       $("keypad-label").textContent = `请输入${p.label}`;
       $("keypad").dataset.slot = p.slot; $("keypad").dataset.digits = p.digits;
       $("keypad-value").value = "";
+      $("keypad-value").type = p.slot === "sms_code" ? "password" : "text";   // a code is never on screen
     }
   }
   let noticeTimer = null;

@@ -122,10 +122,14 @@ function apply(update) {
   render();
 }
 
+// the server renders the session's CSRF token into the page; every console POST carries it
+const csrfToken = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
 async function acknowledge(id, button) {
   button.disabled = true;
   try {
-    const r = await fetch(`/staff/api/ack/${encodeURIComponent(id)}`, { method: "POST", headers: { Accept: "application/json" } });
+    const r = await fetch(`/staff/api/ack/${encodeURIComponent(id)}`,
+      { method: "POST", headers: { Accept: "application/json", "X-CSRF-Token": csrfToken() } });
     if (r.status === 401) { location.href = "/staff/login"; return; }
     const body = await r.json();
     if (!r.ok) { alert(body.error || "操作失败"); button.disabled = false; return; }

@@ -23,7 +23,7 @@ def verify_manually(hall, conversation, key: str, phone: str):
     asked_phone = conversation.say(key)
     assert "手机" in asked_phone.text
     sent = conversation.say(phone)
-    assert f"{phone[:3]}****{phone[-4:]}" in sent.text
+    assert f"*******{phone[-4:]}" in sent.text
     return conversation.say(hall.sms_code(phone))
 
 
@@ -95,6 +95,13 @@ def test_wrong_sms_codes_lock_out_and_hand_off_to_staff(hall):
     assert "工作人员" in last.text
     assert last.custom("handoff")["reason"] == "identity_failed"
     assert conversation.slots()["identified"] is False
+    # a new attempt on the locked phone is told so (before: no reply, then "抱歉，我还是没能理解")
+    again = conversation.say("我要验证一下身份")
+    assert again.text and "抱歉" not in again.text
+    conversation.say("440305197006013577")
+    locked = conversation.say("13800138003")
+    assert "锁定" in locked.text and "工作人员" in locked.text
+    assert conversation.slots()["identity_failed"] is False and conversation.slots()["phone"] is None
 
 
 def test_recommended_payment_is_accepted_and_paid(hall, business):

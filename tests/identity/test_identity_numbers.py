@@ -13,7 +13,7 @@ def test_valid_id_number_parses_with_birth_date_and_sex():
     parsed = id_number.parse("110101198503071235")
     assert parsed.birth_date == dt.date(1985, 3, 7)
     assert parsed.sex == "男"
-    assert parsed.masked == "110***********1235"
+    assert parsed.masked == "**************1235"
 
 
 def test_id_number_with_x_check_character_and_spacing():
@@ -51,4 +51,4 @@ def test_account_numbers_and_phones():
     assert parse_phone("+86 138-0013-8001") == "13800138001"
     with pytest.raises(InvalidNumber):
         parse_phone("12345678901")
-    assert mask_phone("13800138001") == "138****8001"
+    assert mask_phone("13800138001") == "*******8001"

@@ -14,20 +14,13 @@ from aiohttp.test_utils import TestServer
 from bot.settings import Settings
 from bot.staff import HallBoard, add_routes
 from bot.staff.accounts import StaffAccounts, roster_from_business
-from bot.staff.web import LoginLimiter
+from bot.staff.limiter import LoginLimiter
 from business import db, factory, seed
 from business.sql_adapter import SqlBusiness
 
 NOW = dt.datetime(2026, 11, 24, 10, 30)      # a Tuesday morning: S001 陈静 and S000 are on duty
 CUSTOMERS = 150
 PASSWORD = "test-pass-123"
-
-
-def pytest_collection_modifyitems(items):
-    # aiohttp-session 2.12 stores its keys in the request with plain strings; not our warning to fix
-    for item in items:
-        if "tests/staff/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning"))
 
 
 def clock() -> dt.datetime:
@@ -86,21 +79,51 @@ def board(business) -> HallBoard:
     return HallBoard(lambda: business)
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class Console:
     url: str
     board: HallBoard
     accounts: StaffAccounts
     server: TestServer
+    limiter: LoginLimiter
+    clock: FakeClock
+
+
+@web.middleware
+async def client_address(request, handler):
+    """Tests speak from several client addresses through one socket: X-Test-Client overrides request.remote."""
+    remote = request.headers.get("X-Test-Client")
+    return await handler(request.clone(remote=remote) if remote else request)
+
+
+def console_app(var_dir, board, business, *, force_change=False, settings=None, clock=None):
+    app = web.Application(middlewares=[client_address])
+    # force_change=False: a roster whose passwords are already their own (the forced change has its own test)
+    accounts = StaffAccounts(var_dir / "staff_accounts.json", roster=lambda: roster_from_business(lambda: business),
+                             initial_password=PASSWORD, demo=False, force_change=force_change)
+    limiter = LoginLimiter(free_attempts=3, base_s=30, max_s=600, clock=clock or FakeClock())
+    add_routes(app, board, settings or Settings(var_dir=var_dir), accounts=accounts, limiter=limiter)
+    return app, accounts, limiter
+
+
+async def serve_console(var_dir, board, business, **kw):
+    clock = FakeClock()
+    app, accounts, limiter = console_app(var_dir, board, business, clock=clock, **kw)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return Console(str(server.make_url("")).rstrip("/"), board, accounts, server, limiter, clock)
 
 
 @pytest.fixture
 async def console(var_dir, board, business):
-    app = web.Application()
-    accounts = StaffAccounts(var_dir / "staff_accounts.json", roster=lambda: roster_from_business(lambda: business),
-                             initial_password=PASSWORD)
-    add_routes(app, board, Settings(var_dir=var_dir), accounts=accounts, limiter=LoginLimiter(attempts=3))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield Console(str(server.make_url("")).rstrip("/"), board, accounts, server)
-    await server.close()
+    c = await serve_console(var_dir, board, business)
+    yield c
+    await c.server.close()

@@ -73,6 +73,19 @@ async def test_handoff_from_action_payload(board, business, customer):
         await board.handoff_requested("K1", "s1", ["not", "a", "dict"])
 
 
+async def test_handoff_transcript_is_masked_for_staff(board):
+    """Before: every member of staff read the customer's ID number and SMS code in the transcript."""
+    payload = {"type": "handoff", "business_type": "consult", "reason": "客户 13800138002 要求人工",
+               "transcript": [{"who": "customer", "text": "身份证号11010519491231002X"},
+                              {"who": "bot", "text": "请输入手机号"}, {"who": "customer", "text": "13800138002"},
+                              {"who": "customer", "text": "验证码是123456"}, {"who": "customer", "text": "户号3100000002"}]}
+    handoff = await board.handoff_requested("K1", "s1", payload)
+    assert [line["text"] for line in handoff.transcript] == [
+        "身份证号**************002X", "请输入手机号", "*******8002", "验证码是******", "户号******0002"]
+    assert handoff.reason == "客户 *******8002 要求人工"
+    assert "123456" not in str(handoff.to_dict()) and "11010519491231002X" not in str(board.snapshot())
+
+
 async def test_ack_fires_callbacks_once_and_rejects_unknown_ids(board, customer):
     seen, async_seen = [], []
     board.on_ack(seen.append)

@@ -78,9 +78,10 @@ async def test_login_arrival_handoff_and_ack(console, browser, business, custome
     await page.close()
 
 
-async def test_console_reconnects_after_server_restart(var_dir, board, business, browser, customer):
+async def test_console_reconnects_after_server_restart(var_dir, board, business, browser, customer, monkeypatch):
     """The console's websocket drops when the app server restarts; it reconnects on its own and
-    reloads the snapshot (the cookie key in var/ keeps the login valid)."""
+    reloads the snapshot (the server-side sessions in var/ keep the login valid)."""
+    monkeypatch.setenv("HALLBOT_DEMO", "1")        # demo mode: the public demo password, no forced change
     def make_app():
         app = web.Application()
         add_routes(app, board, Settings(var_dir=var_dir))

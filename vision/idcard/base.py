@@ -62,7 +62,8 @@ class IdCardData:
 
     @property
     def masked_id(self) -> str:
-        return self.id_number[:3] + "*" * 11 + self.id_number[-4:] if len(self.id_number) == 18 else "*"
+        from identity.masking import mask_id_number   # the one masking rule (last 4 characters)
+        return mask_id_number(self.id_number) if len(self.id_number) == 18 else "*"
 
 
 class PhotoDecoder(Protocol):
