@@ -59,7 +59,9 @@ def start_robot(var_dir: Path, warm: bool = True):
     if warm:   # as `hallbot run` does
         from bot.warmup import warm_up
 
-        ready["warm-up"] = warm_up(settings.rasa_url)
+        from identity import keys
+
+        ready["warm-up"] = warm_up(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
     return supervisor, settings, ready
 
 
