@@ -68,7 +68,10 @@ def start_robot(var_dir: Path, warm: bool = True):
 def make_media(d: Path, speech_url: str) -> tuple[Path, Path, float]:
     from tests.kiosk.media import write_face_video, write_spoken
 
-    wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0)
+    from identity import keys
+
+    wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0,
+                                 token=keys.secret(keys.SPEECH_TOKEN))   # HALLBOT_VAR_DIR of the robot
     return write_face_video(d / "face.y4m"), wav, speech_s
 
 
