@@ -108,6 +108,7 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # its INFO lines carry URLs with Rasa's ?token=
     settings = load()
     web.run_app(make_app(settings, media=True), host=settings.host, port=settings.app_port, print=None)
 
