@@ -73,16 +73,15 @@ async def app_client(hall):
 
 async def test_app_relays_messages_and_buttons_by_id(app_client):
     reply = await app_client.post("/api/message", json={"sender": "web-1", "text": "帮我查一下电费"})
-    assert reply.status == 200
-    messages = (await reply.json())["messages"]
-    assert "身份" in messages[0]["text"]
-    buttons = [b for m in messages for b in m["buttons"]] or None
-    reply = await app_client.post("/api/message", json={"sender": "web-2", "text": "我要投诉"})
-    offered = [b for m in (await reply.json())["messages"] for b in m["buttons"]]
-    for button in offered + (buttons or []):
-        assert set(button) == {"title", "id"}, "pages get ids, never payloads"
-    pressed = await app_client.post("/api/message", json={"sender": "web-1", "button": "not-offered"})
-    assert pressed.status == 400 and "失效" in (await pressed.json())["error"]
+    assert reply.status == 200 and "身份" in (await reply.json())["messages"][0]["text"]
+    guess = (await (await app_client.post("/api/message", json={"sender": "web-2", "text": "电"})).json())["messages"]
+    assert "停电报修" in guess[0]["text"]                       # the fallback's "您是想停电报修吗？"
+    yes = guess[0]["buttons"][0]
+    assert set(yes) == {"title", "id"} and yes["title"] == "是的", "pages get ids, never payloads"
+    pressed = await app_client.post("/api/message", json={"sender": "web-2", "button": yes["id"]})
+    assert "地址" in (await pressed.json())["messages"][-1]["text"]   # the outage form started
+    elsewhere = await app_client.post("/api/message", json={"sender": "web-1", "button": yes["id"]})
+    assert elsewhere.status == 400 and "失效" in (await elsewhere.json())["error"]   # offered to web-2 only
 
 
 async def test_app_has_no_public_sensor_event_api(app_client):
