@@ -122,7 +122,9 @@ class ActionIdCardFailed(Action):
                 text="身份核验仍未通过，我已请工作人员过来协助您，请稍候。",
                 json_message={"type": "staff_intervention", "reason": reason or "id_card_mismatch"})
             return [SlotSet("id_card_failures", 0), SlotSet("identity_failed", True)]
-        hint = "没有读到身份证信息，请把身份证平放在读卡区" if reason == "read_error" else "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头"
+        hints = {"read_error": "没有读到身份证信息，请把身份证平放在读卡区",
+                 "lookup_error": "系统暂时无法完成身份证核验", "check_error": "系统暂时无法完成身份证核验"}
+        hint = hints.get(reason or "", "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头")
         dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message={"type": "prompt", "kind": "id_card"})
         return [SlotSet("id_card_failures", float(failures))]
 
