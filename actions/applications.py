@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.billing import AccountFormValidation
 from actions.services import ask_to_identify_first, business, current_customer, guarded
+from actions.trust import trusted_customer_id
 
 # The form that just finished decides what kind of application to file.
 FORM_TO_APPLICATION = {
@@ -45,9 +46,10 @@ class ValidateOutageForm(FormValidationAction):
 
     async def extract_address(self, dispatcher, tracker, domain):
         """An identified customer with one account reports for that address unless told otherwise."""
-        if tracker.get_slot("address") or not tracker.get_slot("identified"):
+        customer_id = trusted_customer_id(tracker)
+        if tracker.get_slot("address") or not customer_id:
             return {}
-        accounts = business().accounts_of(tracker.get_slot("customer_id"))
+        accounts = business().accounts_of(customer_id)
         return {"address": accounts[0].address} if len(accounts) == 1 else {}
 
     def validate_address(self, value, dispatcher, tracker, domain):

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services import ask_to_identify_first, business, current_customer, guarded, yuan
+from actions.trust import trusted_customer_id
 from business import clock
 from business.adapter import Account, Bill
 from identity.account_number import InvalidNumber, parse_account_no
@@ -115,9 +116,10 @@ class AccountFormValidation(FormValidationAction):
 
     async def extract_account_no(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_slot("account_no") or not tracker.get_slot("customer_id"):
+        customer_id = trusted_customer_id(tracker)
+        if tracker.get_slot("account_no") or not customer_id:
             return {}
-        default = self.default_account(tracker.get_slot("customer_id"))
+        default = self.default_account(customer_id)
         return {"account_no": default} if default else {}
 
     def validate_account_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -127,7 +129,7 @@ class AccountFormValidation(FormValidationAction):
         except InvalidNumber as error:
             dispatcher.utter_message(text=f"{error.reason}，请重新说一下户号。")
             return {"account_no": None}
-        mine = {a.account_no for a in business().accounts_of(tracker.get_slot("customer_id") or "")}
+        mine = {a.account_no for a in business().accounts_of(trusted_customer_id(tracker) or "")}
         if account_no not in mine:
             listed = "、".join(sorted(mine)) or "无"
             dispatcher.utter_message(text=f"户号{account_no}不在您的名下。您名下的户号：{listed}。")

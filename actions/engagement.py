@@ -7,6 +7,7 @@ from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 from actions.identity import recommendation_reply
 from actions.intent_names import BUSINESS_TYPES, display_name
 from actions.services import ask_to_identify_first, business, current_customer, guarded, honorific
+from actions.trust import has_second_factor, trusted_customer_id
 
 # What accepting an offered service starts (forms start by running the form action).
 SERVICE_STARTERS = {
@@ -55,8 +56,8 @@ class ActionDeclineRecommendation(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         offered = tracker.get_slot("offered_service")
-        if offered and tracker.get_slot("customer_id"):
-            business().record_event(tracker.get_slot("customer_id"), channel="robot", kind="declined_recommendation",
+        if offered and trusted_customer_id(tracker):
+            business().record_event(trusted_customer_id(tracker), channel="robot", kind="declined_recommendation",
                                     text=offered)
         dispatcher.utter_message(text="好的。请问您今天想办理什么业务？")
         return [SlotSet("offered_service", None)]
@@ -86,7 +87,7 @@ class ActionHandoff(Action):
         wanted = requested_business(tracker)
         business_type = BUSINESS_TYPES.get(wanted, "consult")
         staff = business().staff_for(business_type)
-        customer_id = tracker.get_slot("customer_id") if tracker.get_slot("identified") else None
+        customer_id = trusted_customer_id(tracker)
         business().record_event(customer_id, channel="robot", kind="handoff", text=business_type)
         transcript = [{"who": "customer" if e["event"] == "user" else "robot", "text": e.get("text")}
                       for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
@@ -104,7 +105,7 @@ class ActionFarewell(Action):
         return "action_farewell"
 
     async def run(self, dispatcher, tracker, domain):
-        name = tracker.get_slot("customer_name") if tracker.get_slot("identified") else ""
+        name = tracker.get_slot("customer_name") if trusted_customer_id(tracker) else ""
         dispatcher.utter_message(text=f"{name + '，' if name else ''}感谢您的光临，再见！祝您生活愉快。")
         return []
 
@@ -120,7 +121,8 @@ class ActionSessionEnd(Action):
 
 
 class ActionEnrolFace(Action):
-    """Consent given: record it; the app captures the live face and stores the template."""
+    """Consent given: the app captures the live face and stores the template. Needs a second factor
+    from this visit (SMS code or ID card + face match): a face match alone must not add faces."""
 
     def name(self) -> str:
         return "action_enrol_face"
@@ -130,6 +132,12 @@ class ActionEnrolFace(Action):
         customer = current_customer(tracker)
         if customer is None:
             ask_to_identify_first(dispatcher, "登记人脸")
+            return []
+        if not has_second_factor(tracker):
+            dispatcher.utter_message(
+                text="为了保护您的账户，登记人脸前需要再核验一次身份：请刷身份证，或者请工作人员协助。",
+                buttons=[{"title": "刷身份证", "payload": "/use_id_card"},
+                         {"title": "人工服务", "payload": "/request_human"}])
             return []
         business().record_event(customer.customer_id, channel="robot", kind="face_consent")
         dispatcher.utter_message(text=f"谢谢{honorific(customer)}。请正对摄像头保持两秒，我来为您登记人脸。",

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.intent_names import SERVICE_INTENTS
 from actions.services import business, guarded, honorific, sms
+from actions.trust import identity_slots, proven_sensor_entities, trusted_customer_id
 from business.adapter import BusinessError, Customer
 from identity.account_number import InvalidNumber, mask_phone, parse_account_no, parse_phone
 from identity.id_number import InvalidIdNumber, normalize, parse as parse_id
@@ -22,9 +23,14 @@ GATED_REQUESTS = {"query_bill", "query_arrears", "pay_bill", "print_invoice", "n
 MAX_ID_CARD_FAILURES = 2
 
 
-def identified_events(customer: Customer) -> list[EventType]:
-    return [SlotSet("identified", True), SlotSet("customer_id", customer.customer_id),
-            SlotSet("customer_name", honorific(customer)), SlotSet("identity_failed", False)]
+def identified_events(tracker: Tracker, customer: Customer, method: str) -> list[EventType]:
+    """method: face | sms | id_card (actions/trust.py seals it with the customer)."""
+    return identity_slots(tracker, customer.customer_id, method) + [SlotSet("customer_name", honorific(customer))]
+
+
+def anonymous_events() -> list[EventType]:
+    return [SlotSet("identified", False), SlotSet("customer_id", None), SlotSet("identity_method", None),
+            SlotSet("identity_seal", None)]
 
 
 def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, lead: str) -> list[EventType]:
@@ -48,20 +54,22 @@ def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, l
 
 
 class ActionGreetCustomer(Action):
-    """EXTERNAL_face_recognized{customer_id}: greet by name and offer predicted services."""
+    """EXTERNAL_face_recognized{customer_id, sensor_proof}: greet by name and offer predicted services.
+    Without the app's proof the event is treated as an unknown person: greeted, not identified."""
 
     def name(self) -> str:
         return "action_greet_customer"
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        customer_id = next(tracker.get_latest_entity_values("customer_id"), None) or tracker.get_slot("customer_id")
+        proven = proven_sensor_entities(tracker, "EXTERNAL_face_recognized") or {}
+        customer_id = proven.get("customer_id")
         customer = business().find_customer(customer_id=customer_id) if customer_id else None
         if customer is None:
             dispatcher.utter_message(response="utter_greet_anonymous")
-            return [SlotSet("identified", False), SlotSet("customer_id", None)]
+            return anonymous_events()
         business().record_event(customer.customer_id, channel="robot", kind="arrival")
-        events = identified_events(customer)
+        events = identified_events(tracker, customer, "face")
         return events + recommendation_reply(dispatcher, customer, f"{honorific(customer)}，您好！欢迎光临。")
 
 
@@ -79,20 +87,25 @@ class ActionFaceUnknown(Action):
 
 
 class ActionIdentifyByIdCard(Action):
-    """EXTERNAL_id_card_verified{id_number}: the card photo matched the live face."""
+    """EXTERNAL_id_card_verified{id_number, sensor_proof}: the app read the card and its photo matched
+    the live face. Without the app's proof nothing is verified."""
 
     def name(self) -> str:
         return "action_identify_by_id_card"
 
     @guarded
     async def run(self, dispatcher, tracker, domain):
-        id_number = next(tracker.get_latest_entity_values("id_number"), None)
+        proven = proven_sensor_entities(tracker, "EXTERNAL_id_card_verified")
+        if proven is None:
+            dispatcher.utter_message(text="身份证核验没有通过，请重新放置身份证并看向摄像头，或者请工作人员帮您。")
+            return anonymous_events()
+        id_number = proven.get("id_number")
         customer = business().find_customer(id_number=id_number) if id_number else None
         if customer is None:
             dispatcher.utter_message(text="身份证核验通过，但系统里没有找到您的用电档案。新户开户请到人工窗口办理，我已通知工作人员。")
             return [SlotSet("identified", False)]
         dispatcher.utter_message(text=f"身份核验成功，{honorific(customer)}您好！")
-        return identified_events(customer) + recommendation_reply(dispatcher, customer, "")
+        return identified_events(tracker, customer, "id_card") + recommendation_reply(dispatcher, customer, "")
 
 
 class ActionIdCardFailed(Action):
@@ -109,7 +122,9 @@ class ActionIdCardFailed(Action):
                 text="身份核验仍未通过，我已请工作人员过来协助您，请稍候。",
                 json_message={"type": "staff_intervention", "reason": reason or "id_card_mismatch"})
             return [SlotSet("id_card_failures", 0), SlotSet("identity_failed", True)]
-        hint = "没有读到身份证信息，请把身份证平放在读卡区" if reason == "read_error" else "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头"
+        hints = {"read_error": "没有读到身份证信息，请把身份证平放在读卡区",
+                 "lookup_error": "系统暂时无法完成身份证核验", "check_error": "系统暂时无法完成身份证核验"}
+        hint = hints.get(reason or "", "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头")
         dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message={"type": "prompt", "kind": "id_card"})
         return [SlotSet("id_card_failures", float(failures))]
 
@@ -152,7 +167,7 @@ class ActionIdentityConfirmed(Action):
         # reply, then the fallback); cleared, a new attempt on a locked phone hears the lock again
         reset = [SlotSet("identity_key", None), SlotSet("sms_code", None), SlotSet("candidate_customer_id", None),
                  SlotSet("pending_request", None), SlotSet("phone", None), SlotSet("identity_failed", False)]
-        if tracker.get_slot("identified"):
+        if trusted_customer_id(tracker):
             dispatcher.utter_message(text=f"身份确认成功，{tracker.get_slot('customer_name')}您好！")
             return reset
         dispatcher.utter_message(text="身份确认没有成功，我已通知工作人员过来帮您办理，请稍候。",
@@ -228,7 +243,7 @@ class ValidateIdentityForm(FormValidationAction):
                 dispatcher.utter_message(text="没有找到对应的用电档案。")
                 return {"sms_code": "-", "identity_failed": True}
             business().record_event(customer.customer_id, channel="robot", kind="verified_sms")
-            slots = {e["name"]: e["value"] for e in identified_events(customer)}
+            slots = {e["name"]: e["value"] for e in identified_events(tracker, customer, "sms")}
             return {"sms_code": "ok", **slots}
         if result.outcome in (Outcome.LOCKED,):
             dispatcher.utter_message(text=result.message)

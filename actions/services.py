@@ -41,10 +41,10 @@ def honorific(customer: Customer) -> str:
 
 
 def current_customer(tracker: Tracker) -> Customer | None:
-    customer_id = tracker.get_slot("customer_id")
-    if not customer_id or not tracker.get_slot("identified"):
-        return None
-    return business().find_customer(customer_id=customer_id)
+    from actions.trust import trusted_customer_id
+
+    customer_id = trusted_customer_id(tracker)
+    return business().find_customer(customer_id=customer_id) if customer_id else None
 
 
 def ask_to_identify_first(dispatcher: CollectingDispatcher, what: str = "办理") -> None:

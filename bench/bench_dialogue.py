@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+from identity import keys
+from identity.proof import signed_entities
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,8 +88,10 @@ def bench_turns(client: httpx.Client, url: str, n: int, text: str, identified: b
     for i in range(n):
         sender = f"bench-{text[:2]}-{identified}-{i // per_conversation}"
         if identified and i % per_conversation == 0:
+            entities = signed_entities(keys.secret(keys.SENSOR_KEY), sender, "EXTERNAL_face_recognized",
+                                       {"customer_id": "C000002"})   # as the kiosk reports a face
             client.post(f"{url}/conversations/{sender}/trigger_intent",
-                        json={"name": "EXTERNAL_face_recognized", "entities": {"customer_id": "C000002"}}).raise_for_status()
+                        json={"name": "EXTERNAL_face_recognized", "entities": entities}).raise_for_status()
         started = time.perf_counter()
         replies = client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}).json()
         (first if i % per_conversation == 0 and not identified else steady).append((time.perf_counter() - started) * 1000)
@@ -127,7 +132,7 @@ def main() -> int:
                 if not last:
                     supervisor.stop()
         try:
-            with httpx.Client(timeout=60) as client:
+            with httpx.Client(timeout=60, params={"token": keys.secret(keys.RASA_TOKEN, settings.var_dir)}) as client:
                 url = settings.rasa_url
                 texts = nlu_texts()
                 bench_parse(client, url, texts, 20)  # warm-up

@@ -59,14 +59,19 @@ def start_robot(var_dir: Path, warm: bool = True):
     if warm:   # as `hallbot run` does
         from bot.warmup import warm_up
 
-        ready["warm-up"] = warm_up(settings.rasa_url)
+        from identity import keys
+
+        ready["warm-up"] = warm_up(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
     return supervisor, settings, ready
 
 
 def make_media(d: Path, speech_url: str) -> tuple[Path, Path, float]:
     from tests.kiosk.media import write_face_video, write_spoken
 
-    wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0)
+    from identity import keys
+
+    wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0,
+                                 token=keys.secret(keys.SPEECH_TOKEN))   # HALLBOT_VAR_DIR of the robot
     return write_face_video(d / "face.y4m"), wav, speech_s
 
 

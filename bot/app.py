@@ -1,6 +1,10 @@
 """The app server (aiohttp): the kiosk page and its WebSocket (bot.kiosk), the staff console
 (bot.staff), a text chat page and a small JSON API in front of Rasa. Transport stays here;
-dialogue logic stays in Rasa and the actions, session logic in bot.kiosk."""
+dialogue logic stays in Rasa and the actions, session logic in bot.kiosk.
+
+POST /api/message takes {"sender", "text"} (always text) or {"sender", "button": id} (an id from
+an earlier reply's buttons). Sensor events have no public API: only the kiosk sessions, which saw
+them, report them to the dialogue, signed (docs/security.md)."""
 from __future__ import annotations
 
 import json
@@ -10,12 +14,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.rasa_client import RasaClient, RasaUnavailable, clean_text
+from bot.buttons import OfferedButtons
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
 from bot.settings import Settings, load
+from identity import keys
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 RASA = web.AppKey("rasa", RasaClient)
+CHAT_BUTTONS = web.AppKey("chat_buttons", OfferedButtons)
+WEB_PREFIX = "web-"   # chat-page conversations can never address a kiosk's conversation
 EMPTY_HINT = "请说出或输入您要办理的业务，例如“查电费”“交电费”“停电报修”。"
 
 
@@ -38,34 +46,28 @@ def _sender(body: dict) -> str:
     if not sender or len(sender) > 64:
         raise web.HTTPBadRequest(text=json.dumps({"error": "缺少会话编号 sender（1-64个字符）"}),
                                  content_type="application/json")
-    return sender
+    return WEB_PREFIX + sender
+
+
+def _shown(buttons: OfferedButtons, sender: str, replies: list[BotMessage]) -> list[dict]:
+    return [{**asdict(m), "buttons": buttons.offer(sender, m)} for m in replies]
 
 
 async def message(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    sender, text = _sender(body), clean_text(str(body.get("text") or ""))
-    if not text:
+    sender, buttons = _sender(body), request.app[CHAT_BUTTONS]
+    button_id, text = body.get("button"), clean_text(str(body.get("text") or ""))
+    pressed = buttons.press(sender, str(button_id)) if button_id is not None else None
+    if button_id is not None and pressed is None:
+        return _error(400, "这个按钮已失效，请重新选择或直接输入")
+    if pressed is None and not text:
         return web.json_response({"messages": [{"text": EMPTY_HINT}]})
     try:
-        replies = await request.app[RASA].send(sender, text)
+        rasa = request.app[RASA]
+        replies = await (rasa.press(sender, pressed.payload) if pressed else rasa.send(sender, text))
     except RasaUnavailable as exc:
         return _error(503, str(exc))
-    return web.json_response({"messages": [asdict(m) for m in replies]})
-
-
-async def event(request: web.Request) -> web.Response:
-    body = await _json_body(request)
-    sender, intent = _sender(body), str(body.get("intent") or "")
-    if not intent.startswith("EXTERNAL_"):
-        return _error(400, "只能触发 EXTERNAL_ 开头的传感器事件")
-    entities = body.get("entities") or {}
-    if not isinstance(entities, dict):
-        return _error(400, "entities 必须是对象")
-    try:
-        replies = await request.app[RASA].trigger_intent(sender, intent, entities)
-    except RasaUnavailable as exc:
-        return _error(503, str(exc))
-    return web.json_response({"messages": [asdict(m) for m in replies]})
+    return web.json_response({"messages": _shown(buttons, sender, replies)})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -89,7 +91,8 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
     from bot.staff import HallBoard, add_routes as add_staff_routes
 
     app = web.Application(client_max_size=64 * 1024)
-    app[RASA] = RasaClient(settings.rasa_url)
+    app[RASA] = RasaClient(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
+    app[CHAT_BUTTONS] = OfferedButtons()
     board = HallBoard()
     add_staff_routes(app, board, settings)
     kiosk_routes.add_routes(app, kiosk_deps.build(app, settings, app[RASA], board=board, media=media))
@@ -99,12 +102,13 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
 
     app.on_cleanup.append(close_client)
     app.add_routes([web.get("/", index), web.get("/health", health),
-                    web.post("/api/message", message), web.post("/api/event", event)])
+                    web.post("/api/message", message)])
     return app
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # its INFO lines carry URLs with Rasa's ?token=
     settings = load()
     # HTTPS when HALLBOT_TLS_CERT/KEY are set (kiosks off localhost need it for camera and microphone)
     from bot.tls import server_context

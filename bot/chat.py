@@ -1,5 +1,9 @@
 """Terminal chat with the running bot. Numbers pick buttons; `:face C000001`, `:left`,
-`:event NAME key=value ...` simulate the hall's sensors; `:quit` leaves."""
+`:event NAME key=value ...` simulate the hall's sensors; `:quit` leaves.
+
+A trainer's tool on the robot's own machine: it reads Rasa's token and the sensor key from var/
+(identity.keys), so it can press buttons and sign simulated sensor events as the app does.
+Typed lines are always text, as at the kiosk."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +11,8 @@ import sys
 import uuid
 
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from identity import keys
+from identity.proof import signed_entities
 
 HELP = "输入消息回车发送；数字选择按钮；:face 客户号 模拟刷脸；:left 顾客离开；:event 意图 k=v；:quit 退出"
 
@@ -41,7 +47,7 @@ def describe_parse(parse: dict) -> str:
 
 
 async def chat_loop(url: str, sender: str | None, scripted: list[str] | None, show_nlu: bool = False) -> int:
-    client = RasaClient(url)
+    client = RasaClient(url, keys.secret(keys.RASA_TOKEN))
     sender = sender or f"chat-{uuid.uuid4().hex[:8]}"
     interactive = scripted is None and sys.stdin.isatty()
     if interactive:
@@ -62,10 +68,12 @@ async def chat_loop(url: str, sender: str | None, scripted: list[str] | None, sh
             try:
                 if line.startswith(":"):
                     intent, entities = parse_event(line)
-                    buttons = render(await client.trigger_intent(sender, intent, entities))
+                    signed = signed_entities(keys.secret(keys.SENSOR_KEY), sender, intent, entities)
+                    buttons = render(await client.trigger_intent(sender, intent, signed))
                     continue
                 if line.strip().isdigit() and 0 < int(line) <= len(buttons):
-                    line = buttons[int(line) - 1]["payload"]
+                    buttons = render(await client.press(sender, buttons[int(line) - 1]["payload"]))
+                    continue
                 if show_nlu and line.strip():
                     print(describe_parse(await client.parse(clean_text(line))))
                 buttons = render(await client.send(sender, clean_text(line)))

@@ -17,6 +17,7 @@ from bot import rasa_service
 from bot.settings import Settings, load
 from bot.supervisor import PortInUse, Service, StartupFailed, Supervisor
 from bot.warmup import warm_up
+from identity import keys
 
 log = logging.getLogger("hallbot")
 
@@ -95,12 +96,14 @@ def evaluate(settings: Settings, out_dir: str = "results") -> int:
 
 def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
     endpoints = rasa_service.write_endpoints(settings)
+    credentials = rasa_service.write_credentials(settings)
+    rasa_token = keys.secret(keys.RASA_TOKEN, settings.var_dir)
     env = settings.as_env()
     services = [
         Service("actions", rasa_service.action_server_command(settings), settings.actions_port,
                 f"http://{settings.host}:{settings.actions_port}/health", startup_timeout_s=60, env=env),
-        Service("rasa", rasa_service.rasa_server_command(settings, endpoints), settings.rasa_port,
-                f"{settings.rasa_url}/status", ready=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
+        Service("rasa", rasa_service.rasa_server_command(settings, endpoints, credentials), settings.rasa_port,
+                f"{settings.rasa_url}/status?token={rasa_token}", ready=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
                 startup_timeout_s=300, env=env),
     ]
     if with_app:
@@ -206,7 +209,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
             prepare_demo_faces(settings)
         print("starting " + ", ".join(s.name for s in supervisor.services) + " ...", flush=True)
         timings = supervisor.start()
-        timings["warm-up"] = warm_up(settings.rasa_url)
+        timings["warm-up"] = warm_up(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
         if with_app and not settings.demo and not os.environ.get("HALLBOT_STAFF_PASSWORD") \
                 and not (settings.var_dir / "staff_accounts.json").exists():

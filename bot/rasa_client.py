@@ -1,4 +1,8 @@
-"""Async HTTP client of the Rasa server (REST channel + HTTP API). Transport only."""
+"""Async HTTP client of the Rasa server (REST channel + HTTP API). Transport only.
+
+Every call carries Rasa's token. What customers type or say goes out as text that cannot be
+read as `/intent{entities}` (as_text); buttons are pressed with `press`, whose payload the app
+took from its own record of the buttons it offered (bot/buttons.py)."""
 from __future__ import annotations
 
 import unicodedata
@@ -9,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 MAX_MESSAGE_CHARS = 500
+FULLWIDTH_SLASH = "\uff0f"
 
 
 class RasaUnavailable(RuntimeError):
@@ -34,27 +39,48 @@ def clean_text(text: str) -> str:
     return " ".join(kept.split())[:MAX_MESSAGE_CHARS]
 
 
+def as_text(text: str) -> str:
+    """Rasa reads a message starting with "/" as an intent with entities: a customer's text never
+    is one, so its leading "/" becomes the full-width "／" (the Rasa channel does the same)."""
+    stripped = text.lstrip()
+    return FULLWIDTH_SLASH + stripped[1:] if stripped.startswith("/") else text
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float = 15.0, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 15.0,
+                 client: httpx.AsyncClient | None = None) -> None:
+        if not token:
+            raise ValueError("RasaClient needs Rasa's token (var/rasa.token)")
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        self._token = token
 
     async def close(self) -> None:
         await self._client.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = await self._client.request(method, self.base_url + path, **kwargs)
+            params = {**kwargs.pop("params", {}), "token": self._token}
+            response = await self._client.request(method, self.base_url + path, params=params, **kwargs)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"对话服务暂时无法连接（{type(exc).__name__}），请稍后再试") from exc
+        if response.status_code in (401, 403):
+            raise RasaUnavailable(f"对话服务拒绝了请求（HTTP {response.status_code}）：Rasa 令牌不符，请检查 var/rasa.token")
         if response.status_code >= 500:
             raise RasaUnavailable(f"对话服务出错（HTTP {response.status_code}），请稍后再试")
         response.raise_for_status()
         return response.json()
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
-        payload = {"sender": sender_id, "message": text, "metadata": metadata or {}}
-        data = await self._request("POST", "/webhooks/rest/webhook", json=payload)
+        """What a customer typed or said: always text."""
+        body = {"sender": sender_id, "message": as_text(text), "metadata": metadata or {}}
+        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        return [BotMessage.from_rasa(m) for m in data]
+
+    async def press(self, sender_id: str, payload: str) -> list[BotMessage]:
+        """A button the app itself offered in this conversation ("/intent" or "/intent{json}")."""
+        body = {"sender": sender_id, "payload": payload}
+        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
         return [BotMessage.from_rasa(m) for m in data]
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None) -> list[BotMessage]:

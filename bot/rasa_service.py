@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.settings import Settings
+from identity import keys
 
 # rasa_addons holds custom pipeline components: their code shapes the trained model too
 TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories", "rasa_addons")
@@ -47,16 +48,31 @@ def event_broker_config(settings: Settings) -> dict | None:
             "queues": ["hallbot_events"]}
 
 
+def _write_private(path: Path, config: dict) -> Path:
+    """A config file holding secrets: readable by the robot's user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def write_endpoints(settings: Settings) -> Path:
-    config: dict = {"action_endpoint": {"url": settings.actions_url},
+    # the action server answers only with this secret (actions/server.py)
+    actions_auth = {"Authorization": f"Bearer {keys.secret(keys.ACTIONS_TOKEN, settings.var_dir)}"}
+    config: dict = {"action_endpoint": {"url": settings.actions_url, "headers": actions_auth},
                     "tracker_store": tracker_store_config(settings)}
     for key, value in (("lock_store", lock_store_config(settings)), ("event_broker", event_broker_config(settings))):
         if value:
             config[key] = value
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.var_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return _write_private(settings.var_dir / "endpoints.yml", config)
+
+
+def write_credentials(settings: Settings) -> Path:
+    """Rasa's only input channel: the token-checking, text-only REST channel (rasa_addons)."""
+    token_file = keys.secret_path(keys.RASA_TOKEN, settings.var_dir)
+    return _write_private(settings.var_dir / "credentials.yml",
+                          {"rasa_addons.hall_channel.HallInput": {"token_file": str(token_file)}})
 
 
 def training_fingerprint(root: Path) -> str:
@@ -77,12 +93,15 @@ def rasa_command(settings: Settings, *args: str) -> list[str]:
     return [str(settings.rasa_python), "-m", "rasa_addons.launch", *args]
 
 
-def rasa_server_command(settings: Settings, endpoints: Path) -> list[str]:
+def rasa_server_command(settings: Settings, endpoints: Path, credentials: Path) -> list[str]:
+    """The HTTP API needs the token (the launcher reads the file, so it is not in `ps`); no CORS
+    headers: no web page talks to Rasa, only the app server."""
     return rasa_command(settings, "run", "--enable-api", "--model", str(settings.model_path),
-                        "--endpoints", str(endpoints), "--interface", settings.host,
-                        "--port", str(settings.rasa_port), "--cors", "*")
+                        "--endpoints", str(endpoints), "--credentials", str(credentials),
+                        "--auth-token-file", str(keys.secret_path(keys.RASA_TOKEN, settings.var_dir)),
+                        "--interface", settings.host, "--port", str(settings.rasa_port))
 
 
 def action_server_command(settings: Settings) -> list[str]:
-    return [str(settings.app_python), "-m", "rasa_sdk", "--actions", "actions",
-            "--port", str(settings.actions_port)]
+    return [str(settings.app_python), "-m", "actions.server", "--actions", "actions",
+            "--host", settings.host, "--port", str(settings.actions_port)]

@@ -14,12 +14,13 @@ import httpx
 log = logging.getLogger(__name__)
 
 
-def warm_up(rasa_url: str, timeout_s: float = 60.0) -> float:
+def warm_up(rasa_url: str, token: str, timeout_s: float = 60.0) -> float:
     """Returns the seconds it took; failures are logged, never raised (the robot runs regardless)."""
     started = time.monotonic()
     sender = f"warmup-{uuid.uuid4().hex[:8]}"
     try:
-        with httpx.Client(base_url=rasa_url.rstrip("/"), timeout=timeout_s) as client:
+        with httpx.Client(base_url=rasa_url.rstrip("/"), timeout=timeout_s,
+                          params={"token": token}) as client:
             client.post("/model/parse", json={"text": "你好"}).raise_for_status()
             for text in ("你好", "我想查一下电费", "9999999999"):   # the last opens the actions' business DB
                 client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}).raise_for_status()

@@ -1,13 +1,27 @@
-"""`python -m rasa_addons.launch <rasa args>`: the rasa CLI with hallbot's patches applied."""
+"""`python -m rasa_addons.launch <rasa args>`: the rasa CLI with hallbot's patches applied.
+`--auth-token-file PATH` becomes `--auth-token <its content>` inside this process only, so the
+token is not on the command line other users can read with `ps`."""
 import os
 import sys
+from pathlib import Path
 
 from rasa_addons import fast_load
+
+
+def token_from_file(argv: list) -> list:
+    if "--auth-token-file" not in argv:
+        return argv
+    at = argv.index("--auth-token-file")
+    token = Path(argv[at + 1]).read_text(encoding="utf-8").strip()
+    if not token:
+        raise SystemExit(f"{argv[at + 1]} is empty")
+    return argv[:at] + ["--auth-token", token] + argv[at + 2:]
+
 
 if __name__ == "__main__":
     if os.environ.get("HALLBOT_STOCK_RASA_LOAD") != "1":  # the benchmark's baseline switch
         fast_load.install()
     from rasa.__main__ import main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa"] + token_from_file(sys.argv[1:])
     sys.exit(main())

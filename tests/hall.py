@@ -12,6 +12,8 @@ import pytest
 from bot.commands import build_services
 from bot.settings import Settings
 from bot.supervisor import Supervisor, free_port
+from identity import keys
+from identity.proof import signed_entities
 
 DEMO_CUSTOMERS = "150"
 
@@ -39,24 +41,39 @@ class Reply:
 
 @dataclass
 class Conversation:
+    """Talks to Rasa the way the app does: with Rasa's token, text as text, buttons pressed by
+    payload, sensor events signed with the app's key (tests play the app server here)."""
     rasa_url: str
+    token: str
+    sensor_key: str
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:10]}")
 
-    def say(self, text: str) -> Reply:
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text},
-                              timeout=60)
+    def _post(self, path: str, body: dict, **params) -> httpx.Response:
+        response = httpx.post(f"{self.rasa_url}{path}", params={"token": self.token, **params}, json=body, timeout=60)
         assert response.status_code == 200, response.text
-        return Reply(response.json())
+        return response
+
+    def say(self, text: str) -> Reply:
+        """What a customer types or says (a leading "/" is just a character)."""
+        return Reply(self._post("/webhooks/rest/webhook", {"sender": self.sender, "message": text}).json())
+
+    def press(self, payload: str) -> Reply:
+        """A button the bot offered, e.g. reply.buttons[0]["payload"] or "/affirm"."""
+        return Reply(self._post("/webhooks/rest/webhook", {"sender": self.sender, "payload": payload}).json())
 
     def event(self, intent: str, **entities) -> Reply:
-        response = httpx.post(f"{self.rasa_url}/conversations/{self.sender}/trigger_intent",
-                              params={"output_channel": "latest"}, json={"name": intent, "entities": entities},
-                              timeout=60)
-        assert response.status_code == 200, response.text
+        """A sensor event as the app server reports it: signed for this conversation, now."""
+        return self.raw_event(intent, signed_entities(self.sensor_key, self.sender, intent, entities))
+
+    def raw_event(self, intent: str, entities: dict) -> Reply:
+        """trigger_intent with exactly these entities (no proof unless given)."""
+        response = self._post(f"/conversations/{self.sender}/trigger_intent", {"name": intent, "entities": entities},
+                              output_channel="latest")
         return Reply(response.json().get("messages", []))
 
     def slots(self) -> dict:
-        return httpx.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30).json()["slots"]
+        return httpx.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", params={"token": self.token},
+                         timeout=30).json()["slots"]
 
 
 @dataclass
@@ -64,8 +81,21 @@ class Hall:
     settings: Settings
     supervisor: Supervisor | None = None   # restart("rasa") etc. for robustness tests
 
+    @property
+    def rasa_token(self) -> str:
+        return keys.secret(keys.RASA_TOKEN, self.settings.var_dir)
+
+    @property
+    def sensor_key(self) -> str:
+        return keys.secret(keys.SENSOR_KEY, self.settings.var_dir)
+
+    def rasa_client(self):
+        from bot.rasa_client import RasaClient
+
+        return RasaClient(self.settings.rasa_url, self.rasa_token)
+
     def conversation(self) -> Conversation:
-        return Conversation(self.settings.rasa_url)
+        return conversation_for(self.settings)
 
     def business(self):
         """The hall's business system, opened in this process (same SQLite file as the actions)."""
@@ -93,6 +123,12 @@ class Hall:
         code = last_demo_code(log.read_text(encoding="utf-8", errors="replace"), phone) if log.exists() else None
         assert code, f"no SMS sent to {phone}"
         return code
+
+
+def conversation_for(settings: Settings) -> Conversation:
+    """A new conversation with the hall at `settings`, holding the app's credentials from its var/."""
+    return Conversation(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir),
+                        keys.secret(keys.SENSOR_KEY, settings.var_dir))
 
 
 def seed_business(var_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

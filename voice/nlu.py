@@ -12,12 +12,19 @@ def rasa_url() -> str:
     return os.environ.get("HALLBOT_RASA_URL", DEFAULT_RASA_URL).rstrip("/")
 
 
+def rasa_token() -> str:
+    """Rasa answers only with its token (var/rasa.token, identity.keys)."""
+    from identity import keys
+
+    return keys.secret(keys.RASA_TOKEN)
+
+
 def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
     url = (url or rasa_url()).rstrip("/")
     try:
         from bot.rasa_client import RasaClient  # the lead's client, when it exists
 
-        client = RasaClient(url)
+        client = RasaClient(url, rasa_token())
 
         async def respond(session_id: str, text: str) -> list[str]:
             messages = await client.send(session_id, text)
@@ -31,7 +38,8 @@ def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
 
     async def respond(session_id: str, text: str) -> list[str]:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
-            r = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": session_id, "message": text})
+            r = await client.post(f"{url}/webhooks/rest/webhook", params={"token": rasa_token()},
+                                  json={"sender": session_id, "message": text})
             r.raise_for_status()
             return [m["text"] for m in r.json() if m.get("text")]
 
@@ -43,7 +51,7 @@ async def rasa_reachable(url: str | None = None) -> bool:
 
     try:
         async with httpx.AsyncClient(timeout=2.0) as client:
-            r = await client.get(f"{(url or rasa_url()).rstrip('/')}/status")
+            r = await client.get(f"{(url or rasa_url()).rstrip('/')}/status", params={"token": rasa_token()})
             return r.status_code == 200
     except httpx.HTTPError:
         return False

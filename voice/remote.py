@@ -50,10 +50,11 @@ class SpeechRequestError(ValueError):
 class _Client:
     """One pooled httpx client; maps transport failures to SpeechServiceUnavailable."""
 
-    def __init__(self, url: str, component: str, timeout: httpx.Timeout = TIMEOUT) -> None:
+    def __init__(self, url: str, component: str, timeout: httpx.Timeout = TIMEOUT, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.component = component
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}   # the service's token (voice/server.py)
+        self._http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         for attempt in (1, 2):
@@ -94,8 +95,8 @@ def _error_of(response: httpx.Response) -> str:
 class RemoteTranscriber:
     """Same call as `voice.asr.Transcriber.transcribe`, decoded by the speech service."""
 
-    def __init__(self, url: str, timeout: httpx.Timeout = TIMEOUT) -> None:
-        self._client = _Client(url, "asr", timeout)
+    def __init__(self, url: str, timeout: httpx.Timeout = TIMEOUT, token: str | None = None) -> None:
+        self._client = _Client(url, "asr", timeout, token)
         self.url = self._client.url
 
     def transcribe(self, audio: np.ndarray, *, language: str | None = None) -> ASRResult:
@@ -129,8 +130,8 @@ class RemoteTTS(TTSEngine):
 
     name = "remote"
 
-    def __init__(self, url: str, timeout: httpx.Timeout = TIMEOUT) -> None:
-        self._client = _Client(url, "tts", timeout)
+    def __init__(self, url: str, timeout: httpx.Timeout = TIMEOUT, token: str | None = None) -> None:
+        self._client = _Client(url, "tts", timeout, token)
         self.url = self._client.url
         self._default_rate: int | None = None
 
@@ -200,4 +201,7 @@ def engines_from_env() -> tuple[RemoteTranscriber | None, RemoteTTS | None]:
     url = os.environ.get("HALLBOT_SPEECH_URL", "").strip()
     if not url:
         return None, None
-    return RemoteTranscriber(url), RemoteTTS(url)
+    from identity import keys
+
+    token = keys.secret(keys.SPEECH_TOKEN)
+    return RemoteTranscriber(url, token=token), RemoteTTS(url, token=token)

@@ -8,6 +8,7 @@ restarting (voice/remote.py turns "service down" into a clear error for that tur
                   -> {"text", "raw_text", "language", "audio_s", "elapsed_s", "segments"}
     POST /tts     {"text": "...", "lang": optional} -> PCM16 LE mono, header X-Sample-Rate
     bad input -> 400 {"error": "中文 / English", "code": ...}
+    /asr and /tts need `Authorization: Bearer <var/speech.token>` (401 otherwise); /health is open.
 
 Run: `hallbot speech-server [--host --port]` or `python -m voice.server` (HALLBOT_SPEECH_PORT, 5060).
 """
@@ -20,6 +21,7 @@ import functools
 import json
 import logging
 import re
+import hmac
 import time
 
 import numpy as np
@@ -139,10 +141,26 @@ def load_models(transcriber=None, tts=None, *, warm: bool = True):
     return transcriber, tts
 
 
-def make_speech_app(transcriber=None, tts=None, *, warm: bool = True) -> web.Application:
+def require_token(token: str):
+    """Only callers with the service's token may use the models (what is said in the hall is private)."""
+    expected = f"Bearer {token}".encode()
+
+    @web.middleware
+    async def check(request: web.Request, handler):
+        if request.path != "/health" and not hmac.compare_digest(
+                request.headers.get("Authorization", "").encode(), expected):
+            return _bad("unauthorised", "需要语音服务令牌", "speech service token required", status=401)
+        return await handler(request)
+
+    return check
+
+
+def make_speech_app(transcriber=None, tts=None, *, warm: bool = True, token: str | None = None) -> web.Application:
     """Models not given are loaded (and warmed) at start-up, before the port serves requests,
-    so /health answers 200 only when both are usable."""
-    app = web.Application(client_max_size=MAX_ASR_BYTES + 64 * 1024)
+    so /health answers 200 only when both are usable. token: required of every caller but /health
+    (serve() always sets it; None only for in-process tests)."""
+    app = web.Application(client_max_size=MAX_ASR_BYTES + 64 * 1024,
+                          middlewares=[require_token(token)] if token else [])
     app[LOCKS] = {"asr": asyncio.Lock(), "tts": asyncio.Lock()}  # one decode per model at a time
 
     async def startup(app: web.Application) -> None:
@@ -162,7 +180,10 @@ def serve(host: str | None = None, port: int | None = None) -> int:
     host, port = host or settings.host, port or settings.speech_port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"speech service: loading and warming models, then serving on http://{host}:{port}", flush=True)
-    web.run_app(make_speech_app(), host=host, port=port, print=None, access_log=None)
+    from identity import keys
+
+    app = make_speech_app(token=keys.secret(keys.SPEECH_TOKEN, settings.var_dir))
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
     return 0
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from identity import keys
 
 from .fsm import Timeouts
 from .session import KioskDeps
@@ -106,4 +107,5 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
     # only the speech service can be polled while it is down; local models fail per turn
     probe = speech_service_up if voice and hasattr(voice.transcriber, "healthy") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
-                     find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe)
+                     find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe,
+                     sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir))

@@ -4,7 +4,8 @@ Browser -> server
   binary  0x01 + PCM16 LE mono at the hello rate (microphone)
           0x02 + JPEG (camera frame: 4 per second while looking for a face, 1 while serving)
   text    {"type": "hello", "rate": 48000, "camera": true, "mic": true}
-          {"type": "text", "text": "...", "source": "keyboard" | "button" | "keypad", "display": "..."}
+          {"type": "text", "text": "...", "source": "keyboard" | "keypad"}   (always text for the NLU)
+          {"type": "button", "id": "...", "display": "..."}  (the id of a button the server offered)
           {"type": "playback_finished"}
           {"type": "id_card", "consent": true}
 Server -> browser: the JSON of bot.kiosk.messages; an "audio" message is followed by one
@@ -117,8 +118,11 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                         session.hello(bool(data.get("camera")), bool(data.get("mic")))
                     elif kind == "text":
                         text = str(data.get("text") or "")[:MAX_TEXT]
-                        await queue(session.text(text, str(data.get("source") or "keyboard"),
-                                                 display=str(data.get("display") or "") or None))
+                        source = "keypad" if data.get("source") == "keypad" else "keyboard"
+                        await queue(session.text(text, source, display=str(data.get("display") or "")[:64] or None))
+                    elif kind == "button":
+                        await queue(session.button(str(data.get("id") or "")[:64],
+                                                   display=str(data.get("display") or "")[:64] or None))
                     elif kind == "playback_finished":
                         session.playback_finished()
                     elif kind == "id_card":

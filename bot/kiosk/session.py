@@ -12,8 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
+from bot.buttons import KIOSK_MENU, OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
 from identity.masking import mask_for_slot, mask_text
+from identity.proof import ProofError, check_seal, signed_entities
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
@@ -27,6 +29,7 @@ SPEECH_DOWN = {"asr": "语音识别暂时不可用（可能正在重启），请
                "tts": "语音播报暂时不可用，回复会显示在屏幕上。"}
 SPEECH_BACK = "语音服务已恢复。"
 FAREWELL = "感谢您的光临，再见！"
+STALE_BUTTON = "这个按钮已失效，请重新选择，或者直接说出、输入您要办理的业务。"
 PRESENCE_EVENTS = {"FaceRecognized", "UnknownFace", "QualityRejected", "EmotionSample", "MultipleFaces"}
 
 
@@ -50,6 +53,8 @@ class KioskDeps:
     rasa_retry_s: float = 1.0      # how often a pending message is retried while Rasa is down
     rasa_give_up_s: float = 120.0
     frame_gate: asyncio.Semaphore | None = None   # camera frames decoded at once, all kiosks (bot.kiosk.limits)
+    sensor_key: str | None = None  # var/sensor.key: signs what the camera and card reader saw;
+                                   # None = sensor events identify nobody (actions/trust.py)
 
 
 class KioskSession:
@@ -71,6 +76,8 @@ class KioskSession:
         self._closed = False
         self._unsubscribe: Callable[[], None] | None = None
         self._face_at: float | None = None   # first sight of this customer (face -> greeting timing)
+        self.buttons = OfferedButtons(fixed=KIOSK_MENU)   # what a tap may press (ids, not payloads)
+        self._consent_asked_in: str | None = None        # conversation whose ID-card panel was shown
 
     # -- life cycle -----------------------------------------------------------------------------
     def _new_conversation_id(self) -> str:
@@ -135,7 +142,7 @@ class KioskSession:
             self._frames.offer(jpeg)
 
     async def text(self, text: str, source: str = "keyboard", display: str | None = None) -> None:
-        """Typed text, a keypad entry or a tapped button (its payload, e.g. "/query_bill")."""
+        """Typed text or a keypad entry: always text for the NLU, whatever it looks like."""
         text = clean_text(text)
         if not text:
             return
@@ -149,15 +156,35 @@ class KioskSession:
         await self._input(f"{source} input")   # the cause is logged at INFO and shown: never the text
         await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=True)
 
+    async def button(self, button_id: str, display: str | None = None) -> None:
+        """A tap: the id of a button this session offered (or of the fixed menu)."""
+        pressed = self.buttons.press(self.conversation_id, button_id)
+        if pressed is None:
+            await self.out.send_json(M.Notice("error", STALE_BUTTON, "button").to_dict())
+            return
+        if self.voice and self.voice.playing:
+            await self.voice.cancel_playback("superseded")
+        title = pressed.title or clean_text(display or "") or pressed.payload
+        await self.out.send_json(M.UserText(title, "button").to_dict())
+        await self._input(f"button: {title[:30]}")
+        conversation_id = self.conversation_id
+        await self._dialogue(title, lambda: self.deps.rasa.press(conversation_id, pressed.payload), speak=True)
+
     def playback_finished(self) -> None:
         if self.voice:
             self.voice.playback_finished()
 
     async def id_card_placed(self, consent: bool) -> None:
-        """The customer put the card on the reader: read it, compare with the live face."""
+        """The customer put the card on the reader: read it, compare with the live face. Consent
+        counts only when this conversation showed the panel that asks it (the box is per visit)."""
         from .id_card import verify_with_id_card
 
-        intent, entities, notes = await verify_with_id_card(self, consent)
+        consent = consent and self._consent_asked_in == self.conversation_id
+        try:
+            intent, entities, notes = await verify_with_id_card(self, consent)
+        except Exception:  # fail closed: an error in any step is a failed check, never a pass
+            log.exception("kiosk %s: ID-card check failed", self.kiosk_id)
+            intent, entities, notes = "EXTERNAL_id_card_failed", {"reason": "check_error"}, ["id_card_check_error"]
         for reason in notes:
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, reason, self.fsm.customer_id)
         await self._external(intent, entities)
@@ -288,8 +315,15 @@ class KioskSession:
 
     # -- dialogue ---------------------------------------------------------------------------------
     async def _external(self, intent: str, entities: dict, speak: bool = True) -> list[BotMessage]:
-        return await self._dialogue(f"/{intent}", lambda: self.deps.rasa.trigger_intent(
-            self.conversation_id, intent, entities), speak=speak)
+        """A sensor result for the dialogue, with the app's proof that it saw it for this conversation."""
+        conversation_id = self.conversation_id
+
+        def report() -> Awaitable[list[BotMessage]]:   # signed when sent (a retry signs anew)
+            signed = signed_entities(self.deps.sensor_key, conversation_id, intent, entities) \
+                if self.deps.sensor_key else dict(entities)
+            return self.deps.rasa.trigger_intent(conversation_id, intent, signed)
+
+        return await self._dialogue(f"/{intent}", report, speak=speak)
 
     async def _dialogue(self, label: str, call: Callable[[], Awaitable[list[BotMessage]]],
                         speak: bool) -> list[BotMessage]:
@@ -336,10 +370,10 @@ class KioskSession:
             if (reply.custom or {}).get("type") == "prompt":   # a screen instruction, not content
                 prompted = True
                 if reply.text:
-                    await self.out.send_json(M.Bot(reply.text, reply.buttons or []).to_dict())
+                    await self.out.send_json(M.Bot(reply.text, self._offer(reply)).to_dict())
                 await self._prompt(reply.custom)
                 continue
-            await self.out.send_json(M.Bot(reply.text, reply.buttons or [], reply.custom).to_dict())
+            await self.out.send_json(M.Bot(reply.text, self._offer(reply), reply.custom).to_dict())
             if reply.custom:
                 await self._custom(reply.custom)
         if speak:
@@ -347,8 +381,12 @@ class KioskSession:
         if replies:
             self.spawn(self._sync_with_tracker(prompted))
 
+    def _offer(self, reply: BotMessage) -> list[dict]:
+        return self.buttons.offer(self.conversation_id, reply)
+
     async def _prompt(self, payload: dict) -> None:
         if payload.get("kind") == "id_card":
+            self._consent_asked_in = self.conversation_id
             await self._move("verification_started", "ID card requested", "verifying")
             await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
 
@@ -364,15 +402,21 @@ class KioskSession:
             self.spawn(self._enrol_face(str(payload.get("customer_id") or "")))
 
     async def _enrol_face(self, customer_id: str) -> None:
+        from .consent import FACE_CONSENT_VERSION
+
         faces = self.deps.faces
         if not (faces and customer_id):
             return
         await asyncio.sleep(1.5)  # "please look at the camera for two seconds"
+        if customer_id != self.fsm.customer_id:  # only whom this session confirmed, never whoever a reply names
+            log.warning("kiosk %s: face enrolment for %s refused (session serves %s)", self.kiosk_id,
+                        customer_id, self.fsm.customer_id)
+            return
         frame = self.latest_frame
         if frame is None:
             await self.out.send_json(M.Bot("没有拍到您的人脸，请正对摄像头后再说“登记人脸”。").to_dict())
             return
-        await asyncio.to_thread(faces.record_consent, customer_id)
+        await asyncio.to_thread(faces.record_consent, customer_id, "kiosk-dialogue", FACE_CONSENT_VERSION)
         result = await asyncio.to_thread(faces.enrol_image, customer_id, frame)
         text = "人脸登记成功，下次来营业厅就可以刷脸办理了。" if result.ok else \
             "这次没有拍清楚您的人脸，请摘下帽子或眼镜，正对摄像头后再试一次。"
@@ -387,7 +431,7 @@ class KioskSession:
         except Exception:  # Rasa down or a bad answer: the screen extras are best effort
             return
         slots = tracker.get("slots") or {}
-        if slots.get("identified") and slots.get("customer_id"):
+        if slots.get("identified") and slots.get("customer_id") and self._sealed(slots):
             name = slots.get("customer_name")
             if (slots["customer_id"], name) != (self.fsm.customer_id, self.customer_name):
                 self.customer_name = name
@@ -409,6 +453,19 @@ class KioskSession:
             if not loop:
                 await self._move("verification_failed", "identity form ended", "verification ended")
             await self.out.send_json(M.Prompt("none").to_dict())
+
+    def _sealed(self, slots: dict) -> bool:
+        """Show a customer only if the actions sealed that identity (slots can be written through
+        Rasa's API; the seal cannot be made without the key)."""
+        if not self.deps.sensor_key:
+            return False
+        try:
+            check_seal(self.deps.sensor_key, self.conversation_id, str(slots["customer_id"]),
+                       str(slots.get("identity_method")), slots.get("identity_seal"))
+        except ProofError as error:
+            log.warning("kiosk %s: identity in the tracker without a valid seal: %s", self.kiosk_id, error)
+            return False
+        return True
 
     # -- state machine effects ----------------------------------------------------------------------
     async def _move(self, trigger: str, cause: str, note: str = "", **kwargs) -> bool:
@@ -447,8 +504,10 @@ class KioskSession:
     async def _reset(self) -> None:
         if self.deps.faces:
             self.deps.faces.end_session(self.key)
+        self.buttons.forget(self.conversation_id)
         self.conversation_id = self._new_conversation_id()
         self.customer_name = None
+        self._consent_asked_in = None
         self._pending.clear()
         await self.out.send_json(M.Customer(None, None).to_dict())
         await self.out.send_json(M.Prompt("none").to_dict())

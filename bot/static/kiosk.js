@@ -152,8 +152,8 @@
     const box = $("suggestions"); box.innerHTML = "";
     for (const b of list) {
       const btn = document.createElement("button");
-      btn.textContent = b.title; btn.dataset.payload = b.payload;
-      btn.onclick = () => say(b.payload, "button", b.title);
+      btn.textContent = b.title; btn.dataset.button = b.id;
+      btn.onclick = () => press(b.id, b.title);
       box.appendChild(btn);
     }
   }
@@ -191,6 +191,7 @@
     }
   }
   function prompt(p) {
+    if (p.kind === "id_card") $("consent").checked = false;   // asked afresh of every customer
     $("idcard").hidden = p.kind !== "id_card";
     $("keypad").hidden = p.kind !== "keypad";
     if (p.kind === "keypad") {
@@ -231,6 +232,7 @@
         $("state").textContent = STATE_NAMES[m.state] || m.state;
         if (m.note === "reset") {
           $("conversation").innerHTML = ""; $("cards").innerHTML = ""; $("suggestions").innerHTML = "";
+          $("consent").checked = false;
         }
         break;
       case "prompt": prompt(m); break;
@@ -240,13 +242,19 @@
   }
 
   // ---------------------------------------------------------------- input
-  function say(text, source, display) {
+  function say(text, source) {
     if (!text) return;
     if (audioCtx && audioCtx.state === "suspended") audioCtx.resume();
     stopAudio("user input");
-    send({type: "text", text, source, display: display || ""});
+    send({type: "text", text, source});
   }
-  for (const b of document.querySelectorAll("#menu button")) b.onclick = () => say(b.dataset.payload, "button", b.textContent);
+  // A tap sends the id of a button the server offered; the server keeps what it means.
+  function press(id, display) {
+    if (audioCtx && audioCtx.state === "suspended") audioCtx.resume();
+    stopAudio("user input");
+    send({type: "button", id, display: display || ""});
+  }
+  for (const b of document.querySelectorAll("#menu button")) b.onclick = () => press(b.dataset.button, b.textContent);
   $("typing").onsubmit = (e) => { e.preventDefault(); say($("text").value.trim(), "keyboard"); $("text").value = ""; };
   for (const k of document.querySelectorAll(".keys button")) {
     k.onclick = () => {
@@ -255,7 +263,10 @@
     };
   }
   $("keypad-ok").onclick = () => { const v = $("keypad-value").value; if (v) { say(v, "keypad"); $("keypad").hidden = true; } };
-  $("idcard-done").onclick = () => { send({type: "id_card", consent: $("consent").checked}); $("idcard").hidden = true; };
+  $("idcard-done").onclick = () => {
+    send({type: "id_card", consent: $("consent").checked});
+    $("consent").checked = false; $("idcard").hidden = true;
+  };
 
   connect();
   startMedia().catch((e) => mark("media_error", {error: String(e)}));

@@ -22,6 +22,15 @@ def business_down(monkeypatch):
     services.business.cache_clear()
 
 
+def identified(customer_id: str, method: str = "face", sender: str = "t1") -> dict:
+    """Slots of a customer the actions confirmed (with their seal, actions/trust.py)."""
+    from actions import trust
+    from identity.proof import seal_identity
+
+    return {"identified": True, "customer_id": customer_id, "identity_method": method,
+            "identity_seal": seal_identity(trust.sensor_key(), sender, customer_id, method)}
+
+
 def tracker(slots: dict, text: str = "有没有欠费", intent: str = "query_arrears") -> Tracker:
     return Tracker("t1", slots, {"text": text, "intent": {"name": intent}, "entities": []}, [], False, None,
                    {"name": None}, "action_listen")
@@ -29,7 +38,7 @@ def tracker(slots: dict, text: str = "有没有欠费", intent: str = "query_arr
 
 async def test_action_explains_that_the_business_system_is_unreachable(business_down):
     dispatcher = CollectingDispatcher()
-    events = await ActionQueryArrears().run(dispatcher, tracker({"customer_id": "C000001", "identified": True}), {})
+    events = await ActionQueryArrears().run(dispatcher, tracker(identified("C000001")), {})
     assert events == []
     assert "业务系统暂时无法访问" in dispatcher.messages[0]["text"]
     assert dispatcher.messages[0]["custom"] == {"type": "error", "code": "unavailable"}
@@ -51,7 +60,7 @@ def test_payment_form_rejects_an_account_of_someone_else(tmp_path, monkeypatch):
     services.business.cache_clear()
     dispatcher = CollectingDispatcher()
     result = ValidatePaymentForm().validate_account_no("3100000003", dispatcher,
-                                                       tracker({"customer_id": "C000001", "identified": True}), {})
+                                                       tracker(identified("C000001")), {})
     assert result == {"account_no": None}
     assert "不在您的名下" in dispatcher.messages[0]["text"]
     factory.reset()

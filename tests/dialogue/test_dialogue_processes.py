@@ -71,13 +71,23 @@ async def app_client(hall):
     await client.close()
 
 
-async def test_app_relays_messages_and_sensor_events(app_client):
+async def test_app_relays_messages_and_buttons_by_id(app_client):
+    reply = await app_client.post("/api/message", json={"sender": "web-1", "text": "帮我查一下电费"})
+    assert reply.status == 200 and "身份" in (await reply.json())["messages"][0]["text"]
+    guess = (await (await app_client.post("/api/message", json={"sender": "web-2", "text": "电"})).json())["messages"]
+    assert "停电报修" in guess[0]["text"]                       # the fallback's "您是想停电报修吗？"
+    yes = guess[0]["buttons"][0]
+    assert set(yes) == {"title", "id"} and yes["title"] == "是的", "pages get ids, never payloads"
+    pressed = await app_client.post("/api/message", json={"sender": "web-2", "button": yes["id"]})
+    assert "地址" in (await pressed.json())["messages"][-1]["text"]   # the outage form started
+    elsewhere = await app_client.post("/api/message", json={"sender": "web-1", "button": yes["id"]})
+    assert elsewhere.status == 400 and "失效" in (await elsewhere.json())["error"]   # offered to web-2 only
+
+
+async def test_app_has_no_public_sensor_event_api(app_client):
     reply = await app_client.post("/api/event", json={"sender": "kiosk-1", "intent": "EXTERNAL_face_recognized",
                                                       "entities": {"customer_id": "C000003"}})
-    assert reply.status == 200
-    assert "王先生" in (await reply.json())["messages"][0]["text"]
-    reply = await app_client.post("/api/message", json={"sender": "kiosk-1", "text": "帮我查一下电费"})
-    assert "户号3100000003" in (await reply.json())["messages"][0]["text"]
+    assert reply.status in (404, 405)
 
 
 async def test_app_rejects_bad_requests_clearly(app_client):
@@ -85,8 +95,6 @@ async def test_app_rejects_bad_requests_clearly(app_client):
     assert bad_json.status == 400 and "JSON" in (await bad_json.json())["error"]
     no_sender = await app_client.post("/api/message", json={"text": "你好"})
     assert no_sender.status == 400
-    not_external = await app_client.post("/api/event", json={"sender": "k", "intent": "pay_bill"})
-    assert not_external.status == 400
     empty = await app_client.post("/api/message", json={"sender": "k", "text": "   "})
     assert empty.status == 200 and "例如" in (await empty.json())["messages"][0]["text"]
 
@@ -108,7 +116,8 @@ async def test_app_says_clearly_when_rasa_is_down(hall):
 
 def test_chat_cli_talks_to_the_bot_and_simulates_sensors(hall):
     result = subprocess.run(HALLBOT + ["chat", "--nlu", "--url", hall.settings.rasa_url, "-m", "你好", "-m",
-                                       ":face C000003", "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                                       ":face C000003", "-m", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HALLBOT_VAR_DIR": str(hall.settings.var_dir)})
     assert result.returncode == 0, result.stderr
     assert "机器人: 您好，欢迎光临供电营业厅" in result.stdout
     assert "(NLU: greet" in result.stdout
@@ -126,5 +135,5 @@ def test_chat_cli_reports_an_unreachable_bot(tmp_path):
 def test_warm_up_runs_a_throwaway_conversation_and_never_raises(hall):
     from bot.warmup import warm_up
 
-    assert warm_up(hall.settings.rasa_url) > 0
-    assert warm_up(f"http://127.0.0.1:{free_port()}", timeout_s=2) < 5   # Rasa down: logged, not raised
+    assert warm_up(hall.settings.rasa_url, hall.rasa_token) > 0
+    assert warm_up(f"http://127.0.0.1:{free_port()}", hall.rasa_token, timeout_s=2) < 5   # Rasa down: logged, not raised

@@ -7,7 +7,7 @@ import subprocess
 import psycopg
 import pytest
 
-from tests.hall import Conversation, seed_business, start_hall
+from tests.hall import conversation_for, seed_business, start_hall
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRACKER_DB = "hallbot_test_tracker"
@@ -50,7 +50,7 @@ def scaled_hall(trained_model, tmp_path_factory):
 def test_conversation_state_lives_in_postgresql_and_locks_in_redis(scaled_hall):
     _, settings = scaled_hall
     sets_before = lock_commands_processed()
-    conversation = Conversation(settings.rasa_url)
+    conversation = conversation_for(settings)
     conversation.event("EXTERNAL_face_recognized", customer_id="C000002")
     reply = conversation.say("我想查一下电费")
     assert "3100000002" in reply.text
@@ -66,7 +66,7 @@ def test_conversation_state_lives_in_postgresql_and_locks_in_redis(scaled_hall):
 
 def test_events_are_published_to_rabbitmq(scaled_hall):
     _, settings = scaled_hall
-    conversation = Conversation(settings.rasa_url)
+    conversation = conversation_for(settings)
     conversation.say("你好")
     queues = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name", "messages"], capture_output=True,
                             text=True, timeout=60).stdout
@@ -77,7 +77,7 @@ def test_events_are_published_to_rabbitmq(scaled_hall):
 def test_conversation_survives_a_rasa_restart(scaled_hall):
     """Trackers live in PostgreSQL: after Rasa restarts, the customer is still identified."""
     supervisor, settings = scaled_hall
-    conversation = Conversation(settings.rasa_url)
+    conversation = conversation_for(settings)
     conversation.event("EXTERNAL_face_recognized", customer_id="C000002")
     supervisor.restart("rasa")
     reply = conversation.say("我想查一下电费")

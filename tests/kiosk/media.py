@@ -33,13 +33,15 @@ def write_face_video(path: Path) -> Path:
     return write_y4m(path, [in_frame(portrait, dx=dx) for dx in (0, 2, 4, 2, 0, -2, -4, -2)], fps=8)
 
 
-def write_spoken(path: Path, speech_url: str, text: str, lead_s: float, tail_s: float) -> tuple[Path, float]:
-    """The fake microphone: `lead_s` of silence, then `text` synthesised by the speech service,
-    then `tail_s` of silence. Returns the file and the length of the speech alone (s)."""
+def write_spoken(path: Path, speech_url: str, text: str, lead_s: float, tail_s: float,
+                 token: str) -> tuple[Path, float]:
+    """The fake microphone: `lead_s` of silence, then `text` synthesised by the speech service
+    (token: its var/speech.token), then `tail_s` of silence. Returns the file and the length of
+    the speech alone (s)."""
     from tests.browser_support import write_wav
     from voice.remote import RemoteTTS
 
-    engine = RemoteTTS(speech_url).engine_for(text)
+    engine = RemoteTTS(speech_url, token=token).engine_for(text)
     voice = engine.synthesize(text)
     rate = engine.sample_rate
     samples = np.concatenate([np.zeros(int(lead_s * rate), np.float32), voice])

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from identity import keys
 from tests.browser_support import launch_chromium, pytest_skip_without_chromium, write_wav, write_y4m
 from tests.kiosk.media import empty_frame, write_face_video, write_spoken
 from tests.kiosk.robot import Robot, start_robot
@@ -43,7 +44,8 @@ def media(robot, tmp_path_factory) -> Media:
     d = tmp_path_factory.mktemp("media")
     face = write_face_video(d / "face.y4m")
     wall = write_y4m(d / "wall.y4m", [empty_frame()] * 2, fps=2)
-    speech, _ = write_spoken(d / "speech.wav", robot.speech_url, SPOKEN, LEAD_SILENCE_S, 3.0)
+    speech, _ = write_spoken(d / "speech.wav", robot.speech_url, SPOKEN, LEAD_SILENCE_S, 3.0,
+                             token=keys.secret(keys.SPEECH_TOKEN, robot.settings.var_dir))
     silence = write_wav(d / "silence.wav", np.zeros(16000, np.float32), 16000)
     return Media(face, wall, speech, silence)
 

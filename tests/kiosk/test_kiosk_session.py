@@ -8,7 +8,6 @@ import pytest
 
 from bot.kiosk.fsm import Timeouts
 from bot.kiosk.session import RASA_BACK, RASA_DOWN, KioskDeps, KioskSession
-from bot.rasa_client import RasaClient
 from tests.kiosk.media import astronaut_portrait, empty_frame, in_frame
 from vision.image_io import encode_jpeg
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.rasa
 
 
 def deps_for(hall, faces=None, **timeouts) -> KioskDeps:
-    return KioskDeps(rasa=RasaClient(hall.settings.rasa_url), faces=faces,
+    return KioskDeps(rasa=hall.rasa_client(), faces=faces, sensor_key=hall.sensor_key,
                      find_customer=lambda **kw: hall.business().find_customer(**kw),
                      timeouts=Timeouts(**timeouts) if timeouts else Timeouts(), rasa_retry_s=0.5)
 
@@ -58,7 +57,7 @@ async def test_anonymous_customer_verifies_with_keypad_and_sms_code(hall, screen
     session = KioskSession("k-manual", deps_for(hall), screen)
     await session.start()
     try:
-        await session.text("/query_bill", "button", display="查电费")
+        await session.button("menu:query_bill", display="查电费")
         assert screen.of("user_text")[-1]["text"] == "查电费"
         prompt = await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "keypad")
         assert prompt["slot"] == "identity_key"

@@ -21,6 +21,7 @@ from voice.events import BotAudio, BotText, Transcript, VoiceError
 from voice.pipeline import PipelineConfig, VoicePipeline
 from voice.remote import RemoteTranscriber, RemoteTTS, SpeechRequestError, SpeechServiceUnavailable, engines_from_env
 from voice.server import make_speech_app
+from identity import keys
 from voice.transports.file import run_file
 
 from .conftest import DATA
@@ -223,7 +224,8 @@ def test_supervised_service_restarts_and_client_recovers(tmp_path, transcriber, 
     supervisor = Supervisor([service], tmp_path / "logs", settings.host)
     audio = clip("domain_02.wav")
     expected = transcriber.transcribe(audio).text
-    asr, tts = RemoteTranscriber(settings.speech_url), RemoteTTS(settings.speech_url)
+    token = keys.secret(keys.SPEECH_TOKEN, tmp_path)   # the service's own token (voice/server.py)
+    asr, tts = RemoteTranscriber(settings.speech_url, token=token), RemoteTTS(settings.speech_url, token=token)
     try:
         supervisor.start()
         assert asr.transcribe(audio).text == expected

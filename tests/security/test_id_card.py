@@ -1,0 +1,88 @@
+"""Attack 8: the ID-card path. Any error is a failed check (never EXTERNAL_id_card_verified
+without a face match), and consent is recorded only for this visit's customer after the match."""
+from __future__ import annotations
+
+from bot.kiosk.session import KioskSession
+from tests.kiosk.media import astronaut_portrait, in_frame
+from tests.kiosk.test_kiosk_session import deps_for, place_card
+from vision.image_io import encode_jpeg
+
+
+def card_session(hall, hall_faces, screen, tmp_path, customer, find_customer=None, photo=None) -> KioskSession:
+    from vision.idcard.simulator import DirectorySimulator
+
+    place_card(tmp_path, customer.id_number, customer.name, customer.id_number[6:14],
+               astronaut_portrait() if photo is None else photo)
+    deps = deps_for(hall, hall_faces)
+    deps.id_reader = DirectorySimulator(tmp_path)
+    if find_customer is not None:
+        deps.find_customer = find_customer
+    return KioskSession("k-sec", deps, screen)
+
+
+def identified(screen) -> list[dict]:
+    return [m for m in screen.messages if m["type"] == "customer" and m.get("customer_id")]
+
+
+async def ask_for_card(session, screen) -> None:
+    await session.text("我想刷身份证")
+    await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "id_card", what="ID card prompt")
+
+
+async def test_lookup_error_fails_closed(hall, hall_faces, screen, tmp_path):
+    """The business lookup raising used to send EXTERNAL_id_card_verified without comparing faces."""
+    from vision.sample_faces import identities
+
+    def broken(**_):
+        raise ConnectionError("business system down")
+
+    victim = hall.business().find_customer(customer_id="C000001")
+    session = card_session(hall, hall_faces, screen, tmp_path, victim, find_customer=broken)
+    await session.start()
+    try:
+        await ask_for_card(session, screen)
+        session.latest_frame = encode_jpeg(in_frame(identities()["t1-b"]))   # not the card's photo
+        await session.id_card_placed(consent=True)
+        await screen.wait_for(lambda m: m["type"] == "bot" and "再试一次" in (m["text"] or ""), what="failed check")
+        assert not identified(screen)
+        assert "身份核验成功" not in screen.bot_text()
+    finally:
+        await session.close()
+
+
+async def test_consent_is_recorded_only_after_the_photo_matched(hall, hall_faces, screen, tmp_path):
+    from vision.sample_faces import identities
+
+    customer, tom = hall.walk_in(4), identities()["tom"]
+    session = card_session(hall, hall_faces, screen, tmp_path, customer, photo=tom)
+    await session.start()
+    try:
+        await ask_for_card(session, screen)
+        session.latest_frame = encode_jpeg(in_frame(identities()["t1-b"]))   # someone else holds the card
+        await session.id_card_placed(consent=True)
+        await screen.wait_for(lambda m: m["type"] == "bot" and "比对未通过" in (m["text"] or ""), what="mismatch")
+        assert not hall_faces.store.has_consent(customer.customer_id), "consent recorded before the match"
+        session.latest_frame = encode_jpeg(in_frame(tom))                   # the holder
+        await session.id_card_placed(consent=True)
+        await screen.wait_for(lambda m: m["type"] == "customer" and m.get("customer_id"), what="identified")
+        assert hall_faces.store.has_consent(customer.customer_id)
+    finally:
+        await session.close()
+        hall_faces.delete_customer(customer.customer_id)   # the gallery other tests use stays as it was
+
+
+async def test_consent_not_asked_in_this_visit_does_not_count(hall, hall_faces, screen, tmp_path):
+    """A ticked box left from the previous customer (no ID-card panel shown in this conversation)."""
+    from vision.sample_faces import identities
+
+    customer, tom = hall.walk_in(5), identities()["tom"]
+    session = card_session(hall, hall_faces, screen, tmp_path, customer, photo=tom)
+    await session.start()
+    try:
+        session.latest_frame = encode_jpeg(in_frame(tom))
+        await session.id_card_placed(consent=True)
+        await screen.wait_for(lambda m: m["type"] == "customer" and m.get("customer_id"), what="identified")
+        assert not hall_faces.store.has_consent(customer.customer_id)
+    finally:
+        await session.close()
+        hall_faces.delete_customer(customer.customer_id)
