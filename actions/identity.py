@@ -14,7 +14,8 @@ from actions.services import business, guarded, honorific, sms
 from actions.trust import identity_slots, proven_sensor_entities, trusted_customer_id
 from business.adapter import BusinessError, Customer
 from identity.account_number import InvalidNumber, mask_phone, parse_account_no, parse_phone
-from identity.id_number import InvalidIdNumber, normalize, parse as parse_id
+from identity.id_number import InvalidIdNumber, normalize
+from identity.id_number import parse as parse_id
 from identity.sms import Outcome
 
 GATED_REQUESTS = {"query_bill", "query_arrears", "pay_bill", "print_invoice", "new_connection",

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from business.adapter import BusinessError, BusinessSystem, Customer
-from identity.id_number import InvalidIdNumber, parse as parse_id
+from identity.id_number import InvalidIdNumber
+from identity.id_number import parse as parse_id
 from identity.sms import SmsVerifier, default_verifier
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,7 @@ def guarded(func: Callable[..., Awaitable[list[dict[str, Any]]]]):
             return await func(self, dispatcher, tracker, domain)
         except BusinessError as error:
             say_business_error(dispatcher, error)
-        except Exception:  # noqa: BLE001 - last line of defence for the customer
+        except Exception:
             log.exception("action %s failed", self.name())
             dispatcher.utter_message(text="抱歉，系统出了点问题，我已经通知工作人员，请稍候。",
                                      json_message={"type": "error", "code": "internal"})

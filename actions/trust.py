@@ -13,8 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from identity import keys
-from identity.proof import (MAX_AGE_S, MAX_SKEW_S, PROOF_ENTITY, ProofError, SensorEvent, check_event, check_seal,
-                            seal_identity)
+from identity.proof import MAX_AGE_S, MAX_SKEW_S, PROOF_ENTITY, ProofError, SensorEvent, check_event, check_seal, seal_identity
 
 log = logging.getLogger(__name__)
 SECOND_FACTORS = {"sms", "id_card"}   # verified in this visit; a face match alone is not one

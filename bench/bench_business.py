@@ -23,11 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from business import db, seed  # noqa: E402
 from business.profiles import compute_one  # noqa: E402
 from business.report import backtest  # noqa: E402
 from business.sql_adapter import SqlBusiness  # noqa: E402
-from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 10, 30)

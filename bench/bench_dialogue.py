@@ -17,17 +17,18 @@ import time
 from pathlib import Path
 
 import httpx
+import yaml
 
 from identity import keys
 from identity.proof import signed_entities
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.commands import build_services  # noqa: E402
-from bot.settings import ROOT, Settings  # noqa: E402
-from bot.supervisor import Supervisor, free_port  # noqa: E402
-from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+from machine_info import describe
+
+from bot.commands import build_services
+from bot.settings import ROOT, Settings
+from bot.supervisor import Supervisor, free_port
 
 
 def rss_mb(pid: int) -> float:

@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,7 +57,6 @@ def start_robot(var_dir: Path, warm: bool = True):
     ready = supervisor.start()
     if warm:   # as `hallbot run` does
         from bot.warmup import warm_up
-
         from identity import keys
 
         ready["warm-up"] = warm_up(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
@@ -66,9 +64,8 @@ def start_robot(var_dir: Path, warm: bool = True):
 
 
 def make_media(d: Path, speech_url: str) -> tuple[Path, Path, float]:
-    from tests.kiosk.media import write_face_video, write_spoken
-
     from identity import keys
+    from tests.kiosk.media import write_face_video, write_spoken
 
     wav, speech_s = write_spoken(d / "speech.wav", speech_url, SPOKEN, LEAD_SILENCE_S, 4.0,
                                  token=keys.secret(keys.SPEECH_TOKEN))   # HALLBOT_VAR_DIR of the robot
@@ -145,8 +142,8 @@ def main() -> int:
         finally:
             supervisor.stop()
     first, rest = results[0], results[1:]
-    col = lambda k: [r[k] for r in rest]  # noqa: E731
-    one = lambda k, r=first: "n/a" if r[k] is None else f"{r[k]:.0f}"  # noqa: E731
+    col = lambda k: [r[k] for r in rest]
+    one = lambda k, r=first: "n/a" if r[k] is None else f"{r[k]:.0f}"
     total_start = sum(ready.values())
     text = f"""
 ## Kiosk through the real page (bench/bench_kiosk.py) — {started:%Y-%m-%d %H:%M} UTC

@@ -21,6 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from vision.ann_index import AnnIndex  # noqa: E402
 from vision.calibrate import calibrate, pair_scores  # noqa: E402
 from vision.config import VisionConfig  # noqa: E402
@@ -31,7 +33,6 @@ from vision.events import FaceRecognized  # noqa: E402
 from vision.image_io import encode_jpeg, to_rgb  # noqa: E402
 from vision.quality import QualityLimits, assess  # noqa: E402
 from vision.sample_faces import captures, group_photo, identities, labelled_set  # noqa: E402
-from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def pct(values, q):

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from voice import audio as A  # noqa: E402
 from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+
+from voice import audio as A  # noqa: E402
 
 TEST_DATA = ROOT / "tests" / "voice" / "data"
 SHARED = ROOT.parent / "shared" / "data"

@@ -88,7 +88,8 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
     pages and APIs with text only (quick tests of the dialogue API)."""
     from bot.kiosk import deps as kiosk_deps
     from bot.kiosk import routes as kiosk_routes
-    from bot.staff import HallBoard, add_routes as add_staff_routes
+    from bot.staff import HallBoard
+    from bot.staff import add_routes as add_staff_routes
 
     app = web.Application(client_max_size=64 * 1024)
     app[RASA] = RasaClient(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))

@@ -28,7 +28,7 @@ class BotMessage:
     image: str | None = None
 
     @classmethod
-    def from_rasa(cls, data: dict[str, Any]) -> "BotMessage":
+    def from_rasa(cls, data: dict[str, Any]) -> BotMessage:
         return cls(text=data.get("text"), buttons=list(data.get("buttons") or []),
                    custom=data.get("custom"), image=data.get("image"))
 

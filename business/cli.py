@@ -58,8 +58,8 @@ def _open(args, seed_if_empty: bool = True):
 
 
 def _last_month() -> str:
-    from business.profiles import period_of, shift_period
     from business import clock
+    from business.profiles import period_of, shift_period
     return shift_period(period_of(clock.today()), -1)
 
 

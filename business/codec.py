@@ -6,7 +6,7 @@ import datetime as dt
 import types
 import typing
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
 
 def dump(obj):
@@ -23,7 +23,7 @@ def dump(obj):
     return obj
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hints(cls) -> dict:
     return typing.get_type_hints(cls)
 

@@ -64,6 +64,7 @@ def upgrade(engine: Engine) -> None:
 
 def is_empty(engine: Engine) -> bool:
     from sqlalchemy import func, select
+
     from business.models import Customer
     if not inspect(engine).has_table("customers"):
         return True

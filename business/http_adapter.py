@@ -8,8 +8,22 @@ from typing import Any
 import httpx
 
 from business import codec
-from business.adapter import (Account, Application, Bill, BusinessError, Customer, Forbidden, Invoice, NotFound,
-                              OutageTicket, Payment, Profile, Recommendation, ServiceUnavailable, Staff)
+from business.adapter import (
+    Account,
+    Application,
+    Bill,
+    BusinessError,
+    Customer,
+    Forbidden,
+    Invoice,
+    NotFound,
+    OutageTicket,
+    Payment,
+    Profile,
+    Recommendation,
+    ServiceUnavailable,
+    Staff,
+)
 
 
 class HttpBusiness:

@@ -1,9 +1,8 @@
 """OpenAPI 3.1 description of the business API (served at GET /openapi.json)."""
 from __future__ import annotations
 
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 _MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "example": "286.50"}
 SCHEMAS = {

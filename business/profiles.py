@@ -36,7 +36,7 @@ from business import models as m
 from business.tariff import money, tou_saving
 
 TIME_BUCKETS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 23), ("night", 23, 24))
-STOPWORDS = frozenset("想查 查查 需要 时候 怎么办 麻烦 来得 有没有 办理 申请 开多 请问 可以 知道 一下".split())
+STOPWORDS = frozenset(["想查", "查查", "需要", "时候", "怎么办", "麻烦", "来得", "有没有", "办理", "申请", "开多", "请问", "可以", "知道", "一下"])
 DOMAIN_WORDS = ("峰谷电价", "分时电价", "阶梯电价", "电子发票", "自动扣费", "银行代扣", "能效诊断", "停电通知",
                 "光伏并网", "充电桩", "网上国网", "电费账单", "跳闸", "过户", "销户", "增容", "新装", "户号")
 KEEP_POS = ("n", "nz", "vn", "v", "ns", "nt", "a", "an", "l", "i", "eng")

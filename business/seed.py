@@ -14,13 +14,14 @@ import math
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import Engine, delete, insert
 
-from business import catalogue, clock, models as m
+from business import catalogue, clock
+from business import models as m
 from business.demo import DEMO_CUSTOMERS
 from business.tariff import bill_amount, kwh_for_amount
 from identity import id_number

@@ -7,15 +7,30 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from business import clock as business_clock, models as m, validation as v
-from business.adapter import (Account, Application, Bill, BusinessError, Customer, Forbidden, Invoice, NotFound,
-                              OutageTicket, Payment, Profile, Recommendation, Staff)
+from business import clock as business_clock
+from business import models as m
+from business import validation as v
+from business.adapter import (
+    Account,
+    Application,
+    Bill,
+    BusinessError,
+    Customer,
+    Forbidden,
+    Invoice,
+    NotFound,
+    OutageTicket,
+    Payment,
+    Profile,
+    Recommendation,
+    Staff,
+)
 from business.catalogue import APPLICATION_KINDS, ROLE_NAMES, ROLE_PERMISSIONS
 from business.db import make_engine, sessions, write_sessions
 from business.profiles import RecomputeStats, compute_one, keyword_trends, recompute_all
@@ -340,7 +355,7 @@ class SqlBusiness:
             while True:
                 try:
                     self.recompute_if_stale(interval_s)
-                except Exception:  # noqa: BLE001 - a failed run is retried next time
+                except Exception:
                     log.exception("scheduled profile recompute failed")
                 time.sleep(min(interval_s, 3600))
         thread = threading.Thread(target=loop, name="profile-schedule", daemon=True)

@@ -14,10 +14,11 @@ import secrets
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from identity.masking import mask_phone, mask_text
 

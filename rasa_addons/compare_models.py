@@ -13,7 +13,7 @@ def main() -> int:
     model_a, model_b, texts = sys.argv[1], sys.argv[2], sys.argv[3:]
     a = asyncio.run(run(model_a, texts, fast=False))
     b = asyncio.run(run(model_b, texts, fast=False))
-    differences = [{"a": x, "b": y} for x, y in zip(a, b) if x != y]
+    differences = [{"a": x, "b": y} for x, y in zip(a, b, strict=True) if x != y]
     print(json.dumps({"texts": len(texts), "differences": differences}, ensure_ascii=False, indent=1))
     return 1 if differences else 0
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -50,11 +51,11 @@ class HallInput(RestInput):
         self.token = token
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"   # same URL as the stock channel, which is not loaded
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HallInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> HallInput:
         path = (credentials or {}).get("token_file")
         if not path:
             raise ValueError("hall channel: credentials need token_file")

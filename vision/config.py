@@ -35,7 +35,7 @@ class VisionConfig:
     emotion: bool = True
 
     @classmethod
-    def from_env(cls) -> "VisionConfig":
+    def from_env(cls) -> VisionConfig:
         env = os.environ
         cfg = cls()
         cfg.db_url = env.get("HALLBOT_FACE_DB") or None

@@ -99,7 +99,7 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
 def captures(rgb: np.ndarray, seed: int) -> list[np.ndarray]:
     """Six plausible 'other captures' of the same person."""
     rng = np.random.default_rng(seed)
-    r = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
+    r = lambda a, b: float(rng.uniform(a, b))
     return [
         rotate(rgb, r(-12, 12), r(0.85, 1.15)),
         darken(rgb, r(0.55, 0.75)),

@@ -24,8 +24,19 @@ from .config import VisionConfig
 from .crypto import TemplateCipher, load_or_create_key
 from .emotion import EmotionClassifier, EmotionTimeline, EmotionUnavailable
 from .engines import DetectedFace, FaceEngine, create_engine
-from .events import (EmotionSample, EnrolmentResult, FaceRecognized, IdCardError, InvalidImage, MultipleFaces,
-                     NoFace, QualityRejected, StaffIntervention, UnknownFace, VisionEvent)
+from .events import (
+    EmotionSample,
+    EnrolmentResult,
+    FaceRecognized,
+    IdCardError,
+    InvalidImage,
+    MultipleFaces,
+    NoFace,
+    QualityRejected,
+    StaffIntervention,
+    UnknownFace,
+    VisionEvent,
+)
 from .gallery import ConsentRequired, Decision, Gallery
 from .idcard.base import IdCardData, IdCardReader, IdCardReadError, PhotoDecoder
 from .idcard.photo import ImageBytesDecoder

@@ -4,8 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import (Column, DateTime, Integer, LargeBinary, MetaData, String, Table, create_engine,
-                        delete, func, select)
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, create_engine, delete, func, select
 from sqlalchemy.engine import Engine
 
 metadata = MetaData()

@@ -50,7 +50,7 @@ class ASRConfig:
     log_prob_threshold: float = -1.0
 
     @classmethod
-    def from_env(cls) -> "ASRConfig":
+    def from_env(cls) -> ASRConfig:
         d = cls()
         hot = os.environ.get("HALLBOT_ASR_HOTWORDS")
         return cls(

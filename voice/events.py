@@ -104,7 +104,7 @@ class StageTimings(VoiceEvent):
     early_asr_used: bool = False
     ms: dict[str, float] = field(default_factory=dict)
 
-    def finish(self) -> "StageTimings":
+    def finish(self) -> StageTimings:
         def d(a: float, b: float) -> float:
             return round((b - a) * 1000, 1) if a and b else -1.0
 

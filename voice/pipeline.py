@@ -18,16 +18,28 @@ import difflib
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 import numpy as np
 
 from identity.masking import mask_text
 
 from . import audio as A
-from .events import (BotAudio, BotText, EchoIgnored, PlaybackCancelled, Reprompt, SilenceTimeout,
-                     SpeechStarted, SpeechStopped, StageTimings, Transcript, VoiceError, VoiceEvent)
+from .events import (
+    BotAudio,
+    BotText,
+    EchoIgnored,
+    PlaybackCancelled,
+    Reprompt,
+    SilenceTimeout,
+    SpeechStarted,
+    SpeechStopped,
+    StageTimings,
+    Transcript,
+    VoiceError,
+    VoiceEvent,
+)
 from .vad import FRAME_S, FRAME_SAMPLES, Endpointer, SileroVAD, VADConfig
 
 log = logging.getLogger(__name__)
@@ -78,7 +90,7 @@ class VoicePipeline:
         if warm:
             warm([self.config.reprompt_text])
 
-    def session(self, session_id: str) -> "VoiceSession":
+    def session(self, session_id: str) -> VoiceSession:
         return VoiceSession(self, session_id)
 
 

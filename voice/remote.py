@@ -143,7 +143,7 @@ class RemoteTTS(TTSEngine):
             self._default_rate = int(info.get("sample_rate") or 16000)
         return self._default_rate
 
-    def engine_for(self, text: str) -> "RemoteVoice":
+    def engine_for(self, text: str) -> RemoteVoice:
         return RemoteVoice(self)
 
     def request(self, text: str, lang: str | None = None) -> tuple[np.ndarray, int]:

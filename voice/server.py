@@ -18,10 +18,10 @@ import argparse
 import asyncio
 import dataclasses
 import functools
+import hmac
 import json
 import logging
 import re
-import hmac
 import time
 
 import numpy as np

@@ -9,8 +9,8 @@ end-of-utterance silence. Times are audio time (samples fed), so tests are deter
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class VADConfig:
     max_utterance_s: float = 20.0  # forced end: Whisper's window is 30 s
 
     @classmethod
-    def from_env(cls) -> "VADConfig":
+    def from_env(cls) -> VADConfig:
         d = cls()
         return cls(
             start_threshold=_env_float("HALLBOT_VAD_START", d.start_threshold),

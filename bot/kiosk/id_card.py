@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 FAILED = "EXTERNAL_id_card_failed"
 
 
-async def verify_with_id_card(session: "KioskSession", consent: bool) -> tuple[str, dict, list[str]]:
+async def verify_with_id_card(session: KioskSession, consent: bool) -> tuple[str, dict, list[str]]:
     """Returns (external intent, its entities, staff-assist reasons)."""
     deps = session.deps
     if deps.faces is None or deps.id_reader is None:

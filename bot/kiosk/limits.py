@@ -7,8 +7,8 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class KioskLimits:
         return self.max_frame_bytes + 1
 
     @classmethod
-    def from_env(cls) -> "KioskLimits":
+    def from_env(cls) -> KioskLimits:
         return cls(max_connections=_int("HALLBOT_KIOSK_MAX_CONNECTIONS", cls.max_connections),
                    max_frame_bytes=_int("HALLBOT_KIOSK_MAX_FRAME_BYTES", cls.max_frame_bytes),
                    decode_workers=_int("HALLBOT_KIOSK_DECODE_WORKERS", cls.decode_workers))

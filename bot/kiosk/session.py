@@ -9,8 +9,9 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from bot.buttons import KIOSK_MENU, OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text

@@ -13,10 +13,21 @@ import inspect
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
-from bot.staff.notices import (CHANNELS, CONSUMPTION, CUSTOMER_TYPES, TIMES, UNAVAILABLE, Arrival, Departure,
-                               EnrolmentAssist, Handoff, Notice)
+from bot.staff.notices import (
+    CHANNELS,
+    CONSUMPTION,
+    CUSTOMER_TYPES,
+    TIMES,
+    UNAVAILABLE,
+    Arrival,
+    Departure,
+    EnrolmentAssist,
+    Handoff,
+    Notice,
+)
 from identity.masking import mask_text
 
 log = logging.getLogger(__name__)
@@ -69,7 +80,7 @@ class Subscription:
     """One subscriber's queue of updates. Iterate with `async for`; close() when done. A subscriber
     that falls `maxsize` updates behind is closed (its console reconnects and reloads the snapshot)."""
 
-    def __init__(self, board: "HallBoard", maxsize: int) -> None:
+    def __init__(self, board: HallBoard, maxsize: int) -> None:
         self._board, self._queue = board, asyncio.Queue(maxsize=maxsize)
         self.closed = False
 
@@ -104,7 +115,7 @@ class Subscription:
             raise StopAsyncIteration
         return update
 
-    async def __aenter__(self) -> "Subscription":
+    async def __aenter__(self) -> Subscription:
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -260,7 +271,7 @@ class HallBoard:
                     result = callback(notice)
                     if inspect.isawaitable(result):
                         await result
-                except Exception:   # noqa: BLE001 - a kiosk's failure must not undo the acknowledgement
+                except Exception:
                     log.exception("staff board: on_ack callback failed")
         return notice
 

@@ -5,8 +5,8 @@ A success or a supervisor's unlock clears it; a quiet key is forgotten after for
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Hashable
 
 
 @dataclass

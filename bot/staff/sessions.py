@@ -10,9 +10,9 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 MAX_AGE_S = 12 * 3600          # one working day
 

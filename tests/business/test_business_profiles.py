@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from business import db, models as m, seed
+from business import db, seed
+from business import models as m
 from business.profiles import keyword_trends, shift_period
 from business.sql_adapter import SqlBusiness
 from identity import id_number

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from business import db, models as m, seed
+from business import db, seed
+from business import models as m
 from business.demo import DEMO_CUSTOMERS
 from business.sql_adapter import SqlBusiness
 from business.tariff import bill_amount, kwh_for_amount

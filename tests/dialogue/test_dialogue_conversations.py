@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import httpx
-
 import pytest
 
 from business.sql_adapter import SqlBusiness

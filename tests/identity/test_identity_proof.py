@@ -6,8 +6,7 @@ import stat
 import pytest
 
 from identity import keys
-from identity.proof import (PROOF_ENTITY, ProofError, SensorEvent, check_event, check_seal, seal_identity,
-                            signed_entities)
+from identity.proof import PROOF_ENTITY, ProofError, SensorEvent, check_event, check_seal, seal_identity, signed_entities
 
 KEY = "k" * 43
 NOW = 1_800_000_000.0

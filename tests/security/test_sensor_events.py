@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from identity.proof import PROOF_ENTITY, signed_entities
-from tests.security.conftest import (VICTIM_ID, VICTIM_ID_NUMBER, assert_no_victim_data, assert_nobody_identified,
-                                     in_conversation)
+from tests.security.conftest import VICTIM_ID, VICTIM_ID_NUMBER, assert_no_victim_data, assert_nobody_identified, in_conversation
 
 
 async def test_app_has_no_public_sensor_event_api(app_client, hall):

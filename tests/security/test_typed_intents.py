@@ -6,8 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.security.conftest import (FORGED_CARD, FORGED_FACE, assert_no_victim_data, assert_nobody_identified,
-                                     in_conversation)
+from tests.security.conftest import FORGED_CARD, FORGED_FACE, assert_no_victim_data, assert_nobody_identified, in_conversation
 
 
 async def test_chat_api_text_is_only_text(app_client, hall):

@@ -15,7 +15,6 @@ from tests.browser_support import launch_chromium, pytest_skip_without_chromium
 from tests.staff.conftest import PASSWORD
 
 
-
 @pytest.fixture
 async def browser():
     pytest_skip_without_chromium()

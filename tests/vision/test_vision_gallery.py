@@ -14,7 +14,6 @@ from vision.crypto import TemplateCipher, TemplateCipherError, load_or_create_ke
 from vision.gallery import ConsentRequired, Gallery
 from vision.store import FaceStore
 
-
 DIM = 128
 
 

@@ -6,11 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.vision.tiny_onnx import KPS_REL, arcface_weights, build_arcface, build_pack, build_scrfd
 from vision.compare import agreement
 from vision.engines import EngineUnavailable, create_engine
 from vision.engines.insightface_engine import InsightFaceEngine
-
-from tests.vision.tiny_onnx import KPS_REL, arcface_weights, build_arcface, build_pack, build_scrfd
 
 ARCFACE_EYES = np.array([[38.2946, 51.6963], [73.5318, 51.5014]])
 

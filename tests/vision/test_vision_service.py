@@ -9,8 +9,18 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.events import (EmotionSample, EnrolmentResult, FaceRecognized, IdCardError, InvalidImage, MultipleFaces,
-                           NoFace, QualityRejected, StaffIntervention, UnknownFace)
+from vision.events import (
+    EmotionSample,
+    EnrolmentResult,
+    FaceRecognized,
+    IdCardError,
+    InvalidImage,
+    MultipleFaces,
+    NoFace,
+    QualityRejected,
+    StaffIntervention,
+    UnknownFace,
+)
 from vision.idcard.simulator import DirectorySimulator
 from vision.image_io import encode_jpeg
 from vision.sample_faces import captures, darken, group_photo

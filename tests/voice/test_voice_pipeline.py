@@ -6,8 +6,19 @@ import numpy as np
 import pytest
 
 from voice import audio as A
-from voice.events import (BotAudio, BotText, EchoIgnored, PlaybackCancelled, Reprompt, SilenceTimeout,
-                          SpeechStarted, SpeechStopped, StageTimings, Transcript, VoiceError)
+from voice.events import (
+    BotAudio,
+    BotText,
+    EchoIgnored,
+    PlaybackCancelled,
+    Reprompt,
+    SilenceTimeout,
+    SpeechStarted,
+    SpeechStopped,
+    StageTimings,
+    Transcript,
+    VoiceError,
+)
 from voice.pipeline import PipelineConfig, VoicePipeline
 from voice.transports.file import run_file
 from voice.vad import FRAME_S, FRAME_SAMPLES, SileroVAD

@@ -15,13 +15,13 @@ from aiohttp import web
 from bot.commands import build_services
 from bot.settings import Settings
 from bot.supervisor import Supervisor, free_port
+from identity import keys
 from voice import audio as A
 from voice.asr import ASRResult
 from voice.events import BotAudio, BotText, Transcript, VoiceError
 from voice.pipeline import PipelineConfig, VoicePipeline
 from voice.remote import RemoteTranscriber, RemoteTTS, SpeechRequestError, SpeechServiceUnavailable, engines_from_env
 from voice.server import make_speech_app
-from identity import keys
 from voice.transports.file import run_file
 
 from .conftest import DATA

@@ -62,7 +62,7 @@ class IdCardData:
 
     @property
     def masked_id(self) -> str:
-        from identity.masking import mask_id_number   # the one masking rule (last 4 characters)
+        from identity.masking import mask_id_number  # the one masking rule (last 4 characters)
         return mask_id_number(self.id_number) if len(self.id_number) == 18 else "*"
 
 

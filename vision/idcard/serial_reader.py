@@ -5,8 +5,18 @@ import time
 from typing import Protocol
 
 from .base import IdCardData, IdCardReadError
-from .sam import (FIND_CARD, READ_BASIC, SELECT_CARD, SW_FOUND, SW_OK, build_command, check_status,
-                  card_from_basic_info, frame_length, parse_frame)
+from .sam import (
+    FIND_CARD,
+    READ_BASIC,
+    SELECT_CARD,
+    SW_FOUND,
+    SW_OK,
+    build_command,
+    card_from_basic_info,
+    check_status,
+    frame_length,
+    parse_frame,
+)
 
 
 class Transport(Protocol):

@@ -10,8 +10,17 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from .base import IdCardData, IdCardReadError
-from .sam import (FIND_CARD, READ_BASIC, SELECT_CARD, SW_FOUND, SW_MESSAGES, SW_OK, basic_info_payload,
-                  build_response, parse_command)
+from .sam import (
+    FIND_CARD,
+    READ_BASIC,
+    SELECT_CARD,
+    SW_FOUND,
+    SW_MESSAGES,
+    SW_OK,
+    basic_info_payload,
+    build_response,
+    parse_command,
+)
 
 _FIELDS = {f.name for f in fields(IdCardData)} - {"photo", "photo_format"}
 

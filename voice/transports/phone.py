@@ -3,7 +3,7 @@ gateway itself is not here yet; it hands payloads to `PhoneLeg.receive` and send
 `PhoneLeg.payloads` yields."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import abc
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class TTSEngine(abc.ABC):
     def synthesize(self, text: str) -> np.ndarray:
         """One sentence (or a short text) -> mono float32 audio at self.sample_rate."""
 
-    def engine_for(self, text: str) -> "TTSEngine":
+    def engine_for(self, text: str) -> TTSEngine:
         return self
 
     def stream(self, text: str, first_max_chars: int = 12) -> Iterator[SpeechChunk]:
