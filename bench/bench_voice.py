@@ -89,7 +89,7 @@ def real_clips() -> list[tuple[str, np.ndarray, str]]:
         tsv = SHARED / folder / "transcript.tsv"
         if not tsv.is_file():
             continue
-        for row in csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t"):
+        for row in csv.DictReader(tsv.read_text(encoding="utf-8").splitlines(), delimiter="\t"):
             if row.get("language", "zh") != "zh":
                 continue
             out.append((f"{folder}/{row['file']} ({kind})", A.to_pipeline(A.load(SHARED / folder / row["file"])), row["text"]))
@@ -101,7 +101,7 @@ def real_clips() -> list[tuple[str, np.ndarray, str]]:
 
 def domain_clips(zh_engine) -> list[tuple[str, np.ndarray, str]]:
     out = []
-    rows = csv.DictReader(open(TEST_DATA / "transcript.tsv", encoding="utf-8"), delimiter="\t")
+    rows = csv.DictReader((TEST_DATA / "transcript.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")
     for row in rows:
         if row["file"].startswith("domain_"):
             out.append((f"tests/{row['file']}", A.to_pipeline(A.load(TEST_DATA / row["file"])), row["text"]))

@@ -35,7 +35,7 @@ async def _json_body(request: web.Request) -> dict:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "请求体必须是JSON"}), content_type="application/json")
+        raise web.HTTPBadRequest(text=json.dumps({"error": "请求体必须是JSON"}), content_type="application/json") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text=json.dumps({"error": "请求体必须是JSON对象"}), content_type="application/json")
     return body

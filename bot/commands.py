@@ -57,7 +57,8 @@ def train(settings: Settings, force: bool = False) -> int:
                        "--fixed-model-name", "hallbot", capture=True)
     if result.returncode != 0 or not settings.model_path.exists():
         noise = ("it/s", "Processed ", "Epochs:")
-        output = "\n".join(l for l in (result.stdout + result.stderr).splitlines() if not any(n in l for n in noise))
+        output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+                           if not any(n in line for n in noise))
         sys.stderr.write(output[-5000:] + "\n")
         print("training failed", file=sys.stderr)
         return 1
@@ -188,7 +189,7 @@ def prepare_demo_faces(settings: Settings) -> None:
             print(f"demo face gallery: {DEMO_FACE[0]} enrolled ({'ok' if result.ok else result.reason})", flush=True)
         finally:
             faces.close()
-    except Exception as exc:  # the demo still runs; only recognition of the sample photo is missing
+    except Exception as exc:  # noqa: BLE001 - the demo still runs; only recognition of the sample photo is missing
         print(f"demo face gallery not prepared: {exc}", file=sys.stderr)
 
 

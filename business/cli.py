@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=5056)
     s.add_argument("--token", default=os.environ.get("HALLBOT_BUSINESS_TOKEN"))
-    s.add_argument("--profile-interval", type=float, default=float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", 86400)),
+    s.add_argument("--profile-interval", type=float, default=float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", "86400")),
                    help="seconds between scheduled profile recomputes (0: never)")
     s.add_argument("--db")
     s.set_defaults(func=cmd_serve)

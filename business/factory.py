@@ -81,7 +81,7 @@ def get_business() -> BusinessSystem:
                 _instance = HttpBusiness(url, os.environ.get("HALLBOT_BUSINESS_TOKEN", ""))
             else:
                 sql = open_sql()
-                interval = float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", 86400))
+                interval = float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", "86400"))
                 if interval > 0:
                     sql.start_profile_schedule(interval)
                 _instance = sql

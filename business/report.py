@@ -43,7 +43,7 @@ def precision_report(session, period: str, k: int = 3, window_days: int = 30, ch
     if channel:
         q = q.where(m.Prediction.channel == channel)
     requests: dict[str, list] = defaultdict(list)
-    for req, cid, code, rank, at in session.execute(q):
+    for req, cid, code, _rank, at in session.execute(q):
         requests[req].append((cid, code, at))
     customers = sorted({p[0] for preds in requests.values() for p in preds})
     handled = handled_business(session, customers, start, end + dt.timedelta(days=window_days))

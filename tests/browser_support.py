@@ -106,8 +106,8 @@ def write_y4m(path: Path, frames_rgb: Sequence[np.ndarray], fps: int = 10) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         f.write(f"YUV4MPEG2 W{width} H{height} F{int(fps)}:1 Ip A1:1 C420jpeg\n".encode())
-        for i, frame in enumerate(frames_rgb):
-            frame = np.asarray(frame)
+        for i, given in enumerate(frames_rgb):
+            frame = np.asarray(given)
             if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
                 raise ValueError(f"frame {i}: expected {height}x{width}x3 uint8, got {frame.shape} {frame.dtype}")
             f.write(b"FRAME\n")

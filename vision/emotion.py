@@ -64,7 +64,7 @@ class EmotionClassifier:
             self._interp.invoke()
             probs = self._interp.get_tensor(self._out["index"])[0].astype(float)
         i = int(np.argmax(probs))
-        return Emotion(LABELS[i], round(float(probs[i]), 4), {l: round(float(p), 4) for l, p in zip(LABELS, probs)})
+        return Emotion(LABELS[i], round(float(probs[i]), 4), {label: round(float(p), 4) for label, p in zip(LABELS, probs)})
 
     def classify(self, rgb: np.ndarray, face: DetectedFace) -> Emotion:
         return self.classify_gray(self.face_crop(rgb, face))
@@ -88,7 +88,7 @@ class EmotionTimeline:
             "samples": n,
             "counts": dict(counts),
             "dominant": counts.most_common(1)[0][0] if n else None,
-            "negative_share": round(sum(counts[l] for l in NEGATIVE) / n, 3) if n else 0.0,
+            "negative_share": round(sum(counts[label] for label in NEGATIVE) / n, 3) if n else 0.0,
             "start": self.samples[0][0] if n else None,
             "end": self.samples[-1][0] if n else None,
         }

@@ -56,7 +56,7 @@ def cut_repetitions(text: str, max_repeats: int = 2) -> str:
     """Cut loops like '好的好的好的好的...' or a sentence repeated many times: any unit of 1-20
     characters repeated more than `max_repeats` times in a row is kept `max_repeats` times."""
     for size in range(1, 21):
-        pattern = re.compile(r"(.{%d}?)\1{%d,}" % (size, max_repeats))
+        pattern = re.compile(rf"(.{{{size}}}?)\1{{{max_repeats},}}")
         text = pattern.sub(lambda m: m.group(1) * max_repeats, text)
     return text
 
@@ -81,7 +81,7 @@ def has_loop(text: str, min_repeats: int = 4) -> bool:
     decoding loop on noise, not speech."""
     core = _PUNCT.sub("", text)
     for size in range(1, 11):
-        m = re.search(r"(.{%d}?)\1{%d,}" % (size, min_repeats - 1), core)
+        m = re.search(rf"(.{{{size}}}?)\1{{{min_repeats - 1},}}", core)
         if m and len(m.group(0)) >= 0.6 * len(core):
             return True
     return False

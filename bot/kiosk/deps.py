@@ -57,7 +57,7 @@ def voice_pipeline(respond):
     pipeline = VoicePipeline(respond, transcriber=transcriber, tts=tts)
     try:
         pipeline.warm()
-    except Exception as exc:  # a speech service still starting: the kiosk shows it per turn
+    except Exception as exc:  # noqa: BLE001 - a speech service still starting: the kiosk shows it per turn
         log.warning("voice warm-up failed: %s", exc)
     return pipeline
 
@@ -74,7 +74,7 @@ def warm_faces(faces) -> None:
             obs = faces.observe(portrait)
             if hasattr(obs, "face"):
                 faces.emotion.classify(obs.rgb, obs.face)
-    except Exception as exc:  # sample photos missing: the first customer waits a little longer
+    except Exception as exc:  # noqa: BLE001 - sample photos missing: the first customer waits a little longer
         log.warning("face warm-up skipped: %s", exc)
 
 
@@ -98,7 +98,7 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
     if media:
         try:  # open (and migrate-check) the business DB now, not on the first customer's arrival
             get_business()
-        except Exception as exc:  # down: the board and the ID-card check report it per customer
+        except Exception as exc:  # noqa: BLE001 - down: the board and the ID-card check report it per customer
             log.warning("business system not reachable at start-up: %s", exc)
 
     async def speech_service_up() -> bool:

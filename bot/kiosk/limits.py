@@ -89,6 +89,6 @@ class FrameWorker:
                         await self._process(frame)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:   # one bad frame must not stop the camera
+            except Exception as exc:   # noqa: BLE001 - one bad frame must not stop the camera
                 log.warning("kiosk %s: camera frame dropped: %s", self.name, exc)
             self.processed += 1

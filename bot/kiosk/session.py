@@ -273,7 +273,7 @@ class KioskSession:
             await self.voice.say(text)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the text is on the screen already: nothing is lost
+        except Exception as exc:  # noqa: BLE001 - the text is on the screen already: nothing is lost
             await self._speech_failed(f"TTS {type(exc).__name__}: {exc}")
 
     # -- vision -----------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ class KioskSession:
         name, a keypad or the ID-card prompt from the dialogue's own state, not from reply texts."""
         try:
             tracker = await self.deps.rasa.tracker(self.conversation_id, include_events="NONE")
-        except Exception:  # Rasa down or a bad answer: the screen extras are best effort
+        except Exception:  # noqa: BLE001 - Rasa down or a bad answer: the screen extras are best effort
             return
         slots = tracker.get("slots") or {}
         if slots.get("identified") and slots.get("customer_id") and self._sealed(slots):

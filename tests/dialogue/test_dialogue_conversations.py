@@ -202,7 +202,9 @@ def test_two_stage_fallback_asks_to_rephrase_then_offers_help(hall):
     assert "转人工" in second.text
 
 
-@pytest.mark.parametrize("text", ["", " ", "啊" * 5000, "😀😀😀🔌⚡", "\x00\x01\x02\ufffd\udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "{}[]<script>alert(1)</script>"])
+@pytest.mark.parametrize("text", [
+    "", " ", "啊" * 5000, "😀😀😀🔌⚡",
+    "\x00\x01\x02\ufffd\udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "{}[]<script>alert(1)</script>"])
 def test_odd_messages_get_a_sensible_reply(hall, text):
     reply = hall.conversation().say(text)
     assert reply.text.strip(), "every message gets an answer"

@@ -54,7 +54,7 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
         lines.append(line)
         if line.startswith("ready:") or not line:
             break
-    assert any(l.startswith("ready:") for l in lines), "".join(lines)
+    assert any(line.startswith("ready:") for line in lines), "".join(lines)
     assert not any(port_is_free(p) for p in ports.values())
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=60)

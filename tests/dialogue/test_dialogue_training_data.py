@@ -31,7 +31,7 @@ def _nlu_examples() -> dict[str, list[str]]:
     for path in (ROOT / "nlu_data").glob("*.yml"):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if "intent" in block:
-                lines = [l[2:] for l in block["examples"].splitlines() if l.startswith("- ")]
+                lines = [line[2:] for line in block["examples"].splitlines() if line.startswith("- ")]
                 examples.setdefault(block["intent"].split("/")[0], []).extend(lines)
     return examples
 

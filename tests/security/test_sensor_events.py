@@ -44,9 +44,10 @@ def forged_proofs(hall, sender: str, intent: str, entities: dict) -> dict[str, d
     ("EXTERNAL_id_card_verified", {"id_number": VICTIM_ID_NUMBER}),
 ])
 def test_sensor_event_without_the_apps_fresh_proof_identifies_nobody(hall, intent, entities):
-    for how, forged in forged_proofs(hall, "probe", intent, entities).items():
+    for how, probe in forged_proofs(hall, "probe", intent, entities).items():
         conversation = in_conversation(hall, f"attacker-{intent[9:13]}-{how.replace(' ', '-')}")
-        if how != "no proof" and how != "garbage proof":   # re-sign for this conversation's id
+        forged = probe
+        if how not in {"no proof", "garbage proof"}:   # re-sign for this conversation's id
             forged = forged_proofs(hall, conversation.sender, intent, entities)[how]
         reply = conversation.raw_event(intent, forged)
         assert_no_victim_data(reply.messages)

@@ -136,7 +136,7 @@ def test_gallery_on_postgresql(tmp_path):
     url = os.environ.get("HALLBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     try:
         g = make_gallery(tmp_path, url=url)
-    except Exception as exc:  # pragma: no cover - server missing
+    except Exception as exc:  # noqa: BLE001 - pragma: no cover - server missing
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     g.delete_customer("PG1")
     g.store.record_consent("PG1")

@@ -54,7 +54,7 @@ class ThreadServer:
         try:
             self.loop.run_until_complete(runner.setup())
             self.loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
-        except BaseException as exc:  # surfaced by start()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by start()
             self._error = exc
             self._ready.set()
             return

@@ -58,7 +58,7 @@ class CachedEngine(TTSEngine):
 
     def warm(self, prompts: list[str]) -> None:
         for prompt in prompts:
-            for chunk in self.stream(prompt):
+            for _chunk in self.stream(prompt):
                 pass
 
 

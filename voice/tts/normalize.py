@@ -52,7 +52,7 @@ def read_integer(n: int) -> str:
     if n:
         raise ValueError("number too large to read")
     leading = True
-    for i, (chunk, unit) in enumerate(reversed(parts)):
+    for chunk, unit in reversed(parts):
         if chunk == 0:
             continue
         if not leading and chunk < 1000 and not out.endswith("零"):

