@@ -6,8 +6,7 @@ seeded data is never later than the clock that reads it (a history dated "today 
 03:00 showed paid bills as unpaid: the failure that made this module).
 
 HALLBOT_TODAY=YYYY-MM-DD pins the date; the time of day still runs, so events stay ordered.
-Unset: the real date. Whole-process date simulation (every library, Rasa too) is libfaketime's
-job: `make test-dates` runs the suite that way.
+Unset: the real date. `make test-dates` runs the whole suite on other days this way.
 """
 from __future__ import annotations
 

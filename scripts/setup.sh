@@ -31,20 +31,19 @@ if [ "$(cat .venv-rasa/.hallbot-stamp 2>/dev/null)" != "$rasa_stamp" ]; then
 fi
 
 # --- Debian chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download),
-# a CJK font (without one every Chinese character on the kiosk and console renders as a box), and
-# libfaketime for `make test-dates` ---
+# a CJK font (without one every Chinese character on the kiosk and console renders as a box) ---
 has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! has_cjk_font || ! command -v faketime >/dev/null 2>&1; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! has_cjk_font; then
   sudo_cmd=none
   if [ "$(id -u)" = 0 ]; then sudo_cmd=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd="sudo -n"; fi
   if [ "$sudo_cmd" != none ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian chromium + chromium-driver (browser tests), fonts-noto-cjk (Chinese text), faketime"
+    echo "setup: installing Debian chromium + chromium-driver (browser tests) and fonts-noto-cjk (Chinese text)"
     $sudo_cmd apt-get update -qq
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium chromium-driver fonts-noto-cjk fontconfig faketime >/dev/null
+      chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null
   else
-    echo "setup: chromium, a CJK font or faketime is missing and cannot be installed here (needs root or sudo, and apt-get);" >&2
-    echo "setup:   run 'sudo apt-get install --no-install-recommends chromium chromium-driver fonts-noto-cjk faketime'; browser tests skip until then" >&2
+    echo "setup: chromium or a CJK font is missing and cannot be installed here (needs root or sudo, and apt-get);" >&2
+    echo "setup:   run 'sudo apt-get install --no-install-recommends chromium chromium-driver fonts-noto-cjk'; browser tests skip until then" >&2
   fi
 fi
 

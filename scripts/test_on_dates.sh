@@ -1,19 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite with the system clock moved to other dates by libfaketime (Debian
-# `faketime`), every process included: Rasa, the action server, the app, the browser.
-# Usage: scripts/test_on_dates.sh "2027-12-31 21:00:00" ["2028-02-29 12:00:00" ...] [-- PYTEST_ARGS]
-# Dates are start points: the clock runs on from there, as a real day would.
+# The test suite with the business system's day moved (HALLBOT_TODAY, business/clock.py): every
+# process of the test hall (actions, app, business API) reads the same pinned day; the time of day
+# runs on. Usage: scripts/test_on_dates.sh 2027-12-31 [2028-02-29 ...] [-- PYTEST_ARGS]
+# (libfaketime was tried for whole-process dates: with its faked monotonic clock Python's timed
+# lock waits wait for years, and with the monotonic clock left real time.sleep fails with EINVAL.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dates=(); while [ $# -gt 0 ] && [ "$1" != "--" ]; do dates+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
-if ! command -v faketime >/dev/null 2>&1; then
-  echo "test_on_dates: 'faketime' is missing: scripts/setup.sh installs it (Debian package faketime)" >&2
-  exit 1
-fi
 for d in "${dates[@]}"; do
-  echo "== the test suite on $d (libfaketime)"
-  # only the calendar moves: monotonic clocks stay real (libfaketime's faked monotonic turns
-  # timed waits such as threading.Event.wait into waits of years)
-  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$d" .venv/bin/python -m pytest -p no:cacheprovider "$@"
+  echo "== the test suite on $d (HALLBOT_TODAY)"
+  HALLBOT_TODAY="$d" .venv/bin/python -m pytest -p no:cacheprovider "$@"
 done
