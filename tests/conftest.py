@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import make_app
 from bot.settings import ROOT
 from tests.hall import DEMO_CUSTOMERS, Hall, seed_business, start_hall
 
@@ -46,3 +48,12 @@ def hall(trained_model, tmp_path_factory) -> Hall:
         yield Hall(settings, supervisor)
     finally:
         supervisor.stop()
+
+
+@pytest.fixture
+async def app_client(hall):
+    """The app server in front of the shared hall (text only), on an aiohttp test server."""
+    client = TestClient(TestServer(make_app(hall.settings)))
+    await client.start_server()
+    yield client
+    await client.close()

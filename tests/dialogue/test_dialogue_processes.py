@@ -9,7 +9,6 @@ import sys
 import time
 from dataclasses import replace
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import make_app
@@ -61,14 +60,6 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
     assert proc.returncode == 0, rest
     assert "stopped" in rest
     assert all(port_is_free(p) for p in ports.values())
-
-
-@pytest.fixture
-async def app_client(hall):
-    client = TestClient(TestServer(make_app(hall.settings)))
-    await client.start_server()
-    yield client
-    await client.close()
 
 
 async def test_app_relays_messages_and_buttons_by_id(app_client):

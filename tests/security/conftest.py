@@ -3,10 +3,6 @@ trained model + the action server + a seeded business DB) and the real app serve
 WebSocket, /api/message). Each test is one attack; every one must be refused."""
 from __future__ import annotations
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
-
-from bot.app import make_app
 from tests.hall import Conversation, Hall
 from tests.kiosk.conftest import hall_faces, screen  # noqa: F401  (shared fixtures)
 
@@ -33,11 +29,3 @@ def assert_no_victim_data(messages: list[dict]) -> None:
                                           "face_enrolment", "invoice"), message
         assert "3100000001" not in (message.get("text") or ""), message
         assert f"{VICTIM_SURNAME}先生" not in (message.get("text") or ""), message
-
-
-@pytest.fixture
-async def app_client(hall):
-    client = TestClient(TestServer(make_app(hall.settings)))
-    await client.start_server()
-    yield client
-    await client.close()
