@@ -1,6 +1,7 @@
 """`python -m rasa_addons.launch <rasa args>`: the rasa CLI with hallbot's patches applied.
-`--auth-token-file PATH` becomes `--auth-token <its content>` inside this process only, so the
-token is not on the command line other users can read with `ps`."""
+`--auth-token-file PATH` becomes `--auth-token=<its content>` inside this process only, so the
+token is not on the command line other users can read with `ps`. The `=` form matters: a random
+urlsafe token starts with "-" one time in 64, and argparse reads a separate "-..." as an option."""
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ def token_from_file(argv: list) -> list:
     token = Path(argv[at + 1]).read_text(encoding="utf-8").strip()
     if not token:
         raise SystemExit(f"{argv[at + 1]} is empty")
-    return argv[:at] + ["--auth-token", token] + argv[at + 2:]
+    return argv[:at] + [f"--auth-token={token}"] + argv[at + 2:]
 
 
 if __name__ == "__main__":

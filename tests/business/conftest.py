@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import shutil
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,10 @@ TODAY = dt.date(2026, 11, 24)                       # a Tuesday
 NOW = dt.datetime(2026, 11, 24, 10, 30)
 CUSTOMERS = 300
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_TEMPLATE = "hallbot_test_business_tpl"
-PG_DB = "hallbot_test_business"
+# One name per test run: two suites on one server (CI beside a developer's run) must not share databases.
+RUN_ID = uuid.uuid4().hex[:8]
+PG_TEMPLATE = f"hallbot_test_business_tpl_{RUN_ID}"
+PG_DB = f"hallbot_test_business_{RUN_ID}"
 TOKEN = "test-token"
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from business import db
 from business.models import Base
-from tests.business.conftest import PG_ADMIN, _pg_admin
+from tests.business.conftest import PG_ADMIN, RUN_ID, _pg_admin
 
 
 def _check(engine) -> None:
@@ -28,7 +28,7 @@ def test_sqlite_migration_matches_models(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_migration_matches_models():
-    name = "hallbot_test_business_mig"
+    name = f"hallbot_test_business_mig_{RUN_ID}"
     with _pg_admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")

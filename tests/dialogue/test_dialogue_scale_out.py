@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 
 import psycopg
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.hall import conversation_for, seed_business, start_hall
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-TRACKER_DB = "hallbot_test_tracker"
+TRACKER_DB = f"hallbot_test_tracker_{uuid.uuid4().hex[:8]}"  # one per run: parallel suites never share it
 REDIS_DB = 3
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rasa]
