@@ -1,11 +1,20 @@
-"""Start, health-check, restart and stop the robot's processes (Rasa, action server, app)."""
+"""Start, health-check, restart and stop the robot's processes (Rasa, action server, app, speech).
+
+A robot in a hall runs for months: one flapping service must never take the others down. So a
+service that exits or stops answering its health check (hung) is restarted with exponential
+back-off, its failure count is forgiven after it has run healthy for a while, and the supervisor
+never gives up on the whole robot. Children's output goes through a pipe into size-rotated logs
+(var/logs/<service>.log, .1 ... .5), so a chatty service cannot fill the disk and a restart
+leaks no file handle."""
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +45,27 @@ class Service:
     process: subprocess.Popen | None = None
     restarts: int = 0
     spawned_at: float = 0.0   # monotonic: start-up time counts from here, not from when we began to wait
+    # watch() bookkeeping: starting -> running -> (exited | hung) -> backoff -> starting ...
+    state: str = "stopped"
+    failures: int = 0          # consecutive failures; decides the next back-off, forgiven after stable_s
+    healthy_since: float = 0.0
+    missed_checks: int = 0
+    next_check_at: float = 0.0
+    next_start_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How the supervisor treats a failing service. Pure numbers, so tests can shrink them."""
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    stable_s: float = 120.0            # healthy this long: earlier failures are forgiven
+    health_interval_s: float = 5.0
+    health_timeout_s: float = 5.0
+    hung_after_missed: int = 4         # consecutive failed health checks of a live process = hung
+
+    def backoff_s(self, failures: int) -> float:
+        return min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, failures - 1))
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -60,19 +90,52 @@ class Supervisor:
     """Runs services as child processes in their own process groups, logs to var/logs."""
 
     def __init__(self, services: list[Service], log_dir: Path, host: str = "127.0.0.1",
-                 max_restarts: int = 3) -> None:
-        self.services, self.log_dir, self.host, self.max_restarts = services, log_dir, host, max_restarts
+                 policy: RestartPolicy | None = None, log_max_bytes: int = 10 * 1024 * 1024,
+                 log_backups: int = 5) -> None:
+        self.services, self.log_dir, self.host = services, log_dir, host
+        self.policy = policy or RestartPolicy()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._stopping = False
+        self._logs: dict[str, logging.handlers.RotatingFileHandler] = {}
+        self._pumps: list[threading.Thread] = []
+        self._log_max_bytes, self._log_backups = log_max_bytes, log_backups
+
+    def _log_handler(self, name: str) -> logging.handlers.RotatingFileHandler:
+        if name not in self._logs:
+            handler = logging.handlers.RotatingFileHandler(self.log_dir / f"{name}.log", maxBytes=self._log_max_bytes,
+                                                           backupCount=self._log_backups, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            self._logs[name] = handler
+        return self._logs[name]
+
+    def _pump(self, stream, handler: logging.handlers.RotatingFileHandler) -> None:
+        """Copy a child's output line by line into its rotating log; ends when the child closes it."""
+        with stream:
+            for raw in iter(stream.readline, b""):
+                handler.emit(logging.makeLogRecord({"msg": raw.decode("utf-8", errors="replace").rstrip("\n")}))
 
     def _spawn(self, service: Service) -> None:
-        logfile = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - child owns it
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                "PYTHONUNBUFFERED": "1", **service.env}
-        service.process = subprocess.Popen(service.command, stdout=logfile, stderr=subprocess.STDOUT, env=env,
+        service.process = subprocess.Popen(service.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                                            cwd=Path(__file__).resolve().parent.parent, start_new_session=True)
+        pump = threading.Thread(target=self._pump, args=(service.process.stdout, self._log_handler(service.name)),
+                                name=f"log-{service.name}", daemon=True)
+        pump.start()
+        self._pumps = [t for t in self._pumps if t.is_alive()] + [pump]
         service.spawned_at = time.monotonic()
+        service.state, service.missed_checks = "starting", 0
         log.info("started %s (pid %s): %s", service.name, service.process.pid, " ".join(service.command))
+
+    def _log_tail(self, service: Service) -> str:
+        path = self.log_dir / f"{service.name}.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+    def _healthy(self, service: Service, timeout_s: float = 2.0) -> bool:
+        try:   # verify=False: a local readiness probe of an app with its own (self-signed) certificate
+            return bool(service.ready(httpx.get(service.health_url, timeout=timeout_s, verify=False)))
+        except httpx.HTTPError:
+            return False
 
     def wait_ready(self, service: Service) -> float:
         """Seconds from the spawn until the health check passed (all services start together, so
@@ -81,14 +144,12 @@ class Supervisor:
         deadline = time.monotonic() + service.startup_timeout_s
         while time.monotonic() < deadline:
             if service.process and service.process.poll() is not None:
-                tail = (self.log_dir / f"{service.name}.log").read_text(errors="replace")[-2000:]
+                time.sleep(0.2)   # let the log pump write the last lines
                 raise StartupFailed(f"{service.name} exited with code {service.process.returncode} during start-up. "
-                                    f"Last log lines:\n{tail}")
-            try:   # verify=False: a local readiness probe of an app with its own (self-signed) certificate
-                if service.ready(httpx.get(service.health_url, timeout=2.0, verify=False)):
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
+                                    f"Last log lines:\n{self._log_tail(service)}")
+            if self._healthy(service):
+                self._mark_running(service, time.monotonic())
+                return time.monotonic() - started
             time.sleep(0.25)
         raise StartupFailed(f"{service.name} not ready after {service.startup_timeout_s:.0f} s "
                             f"(log: {self.log_dir / (service.name + '.log')})")
@@ -98,7 +159,8 @@ class Supervisor:
             ensure_port_free(self.host, service.port, service.name)
 
     def start(self) -> dict[str, float]:
-        """Start every service (ports checked first); returns seconds each took to be ready."""
+        """Start every service (ports checked first); returns seconds each took to be ready.
+        A service that cannot start at all is a configuration error: that fails loudly."""
         self.check_ports()
         for service in self.services:
             self._spawn(service)
@@ -108,44 +170,112 @@ class Supervisor:
             self.stop()
             raise
 
+    def _service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def _kill(self, service: Service, sig: int = signal.SIGTERM, wait_s: float = 30.0) -> None:
+        if not service.process or service.process.poll() is not None:
+            return
+        try:
+            os.killpg(service.process.pid, sig)
+            service.process.wait(wait_s)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in time; killing it", service.name)
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
     def restart(self, name: str) -> float:
         """Stop one service and start it again; returns seconds until it was ready."""
-        service = next(s for s in self.services if s.name == name)
-        if service.process and service.process.poll() is None:
-            os.killpg(service.process.pid, signal.SIGTERM)
-            service.process.wait(30)
+        service = self._service(name)
+        self._kill(service)
         self._spawn(service)
         return self.wait_ready(service)
 
-    def watch(self, poll_s: float = 1.0) -> None:
-        """Block until stopped; restart a service that dies (a few times, then give up)."""
-        while not self._stopping:
-            for service in self.services:
-                code = service.process.poll() if service.process else None
-                if code is None or self._stopping:
-                    continue
-                if service.restarts >= self.max_restarts:
-                    raise StartupFailed(f"{service.name} keeps exiting (code {code}); see {self.log_dir}")
-                service.restarts += 1
-                log.warning("%s exited with code %s; restarting (%d/%d)", service.name, code,
-                            service.restarts, self.max_restarts)
+    def _mark_running(self, service: Service, now: float) -> None:
+        service.state, service.healthy_since, service.missed_checks = "running", now, 0
+        service.next_check_at = now + self.policy.health_interval_s
+
+    def _failed(self, service: Service, now: float, why: str) -> None:
+        if service.state == "running" and now - service.healthy_since >= self.policy.stable_s:
+            service.failures = 0   # it ran well for a long time: this is a new incident, not a flap
+        service.failures += 1
+        service.restarts += 1
+        delay = self.policy.backoff_s(service.failures)
+        service.state, service.next_start_at = "backoff", now + delay
+        log.warning("%s %s; restarting in %.1f s (failure %d in a row, %d restarts in all)",
+                    service.name, why, delay, service.failures, service.restarts)
+
+    def tick(self, now: float | None = None) -> None:
+        """One round of supervision: restart the exited, health-check the running, kill the hung."""
+        for service in self.services:
+            if self._stopping:
+                return
+            self._supervise(service, time.monotonic() if now is None else now)
+
+    def _supervise(self, service: Service, now: float) -> None:
+        policy = self.policy
+        if service.state == "backoff":
+            if now >= service.next_start_at:
                 self._spawn(service)
-                self.wait_ready(service)
+            return
+        code = service.process.poll() if service.process else None
+        if code is not None:
+            self._failed(service, now, f"exited with code {code}")
+            return
+        if service.state == "starting":
+            if self._healthy(service, policy.health_timeout_s):
+                self._mark_running(service, now)
+                log.info("%s is ready again after %.1f s", service.name, now - service.spawned_at)
+            elif now - service.spawned_at > service.startup_timeout_s:
+                self._kill(service, signal.SIGKILL)
+                self._failed(service, now, f"was not ready within {service.startup_timeout_s:.0f} s")
+            return
+        if service.state != "running" or now < service.next_check_at:
+            return
+        service.next_check_at = now + policy.health_interval_s
+        if self._healthy(service, policy.health_timeout_s):
+            service.missed_checks = 0
+            if service.failures and now - service.healthy_since >= policy.stable_s:
+                log.info("%s has run healthy for %.0f s; failures forgiven", service.name, now - service.healthy_since)
+                service.failures = 0
+            return
+        service.missed_checks += 1
+        log.warning("%s missed health check %d/%d", service.name, service.missed_checks, policy.hung_after_missed)
+        if service.missed_checks >= policy.hung_after_missed:
+            self._kill(service, signal.SIGKILL)   # hung: SIGTERM may never be handled
+            self._failed(service, now, f"stopped answering its health check ({service.missed_checks} in a row)")
+
+    def status(self) -> dict[str, str]:
+        """Each service's state (starting, running, backoff, stopped), for logs and operators."""
+        return {service.name: service.state for service in self.services}
+
+    def watch(self, poll_s: float = 1.0, until: Callable[[], bool] | None = None) -> None:
+        """Block until stopped (or `until()` is true), supervising every service; never gives up."""
+        while not self._stopping and not (until and until()):
+            self.tick()
             time.sleep(poll_s)
 
     def stop(self, timeout_s: float = 15.0) -> None:
         self._stopping = True
-        running = [s for s in self.services if s.process and s.process.poll() is None]
-        for service in running:
+        running = [(s.name, s.process) for s in self.services if s.process and s.process.poll() is None]
+        for _, process in running:
             try:
-                os.killpg(service.process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + timeout_s
-        for service in running:
+        for name, process in running:
             try:
-                service.process.wait(max(0.1, deadline - time.monotonic()))
+                process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("%s did not stop in time; killing it", service.name)
-                os.killpg(service.process.pid, signal.SIGKILL)
-                service.process.wait()
+                log.warning("%s did not stop in time; killing it", name)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for service in self.services:
+            service.state = "stopped"
+        for pump in self._pumps:   # the last lines reach the log before it closes
+            pump.join(timeout=2.0)
+        for handler in self._logs.values():
+            handler.close()
