@@ -11,17 +11,22 @@ import yaml
 from bot.settings import Settings
 from identity import keys
 
-# rasa_addons holds custom pipeline components: their code shapes the trained model too
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories", "rasa_addons")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories")
+
+
+# Rasa's SQL store with each event's data encrypted, key in var/tracker.key (not in the database).
+ENCRYPTED_TRACKER_STORE = "rasa_addons.encrypted_tracker_store.EncryptedSQLTrackerStore"
 
 
 def tracker_store_config(settings: Settings) -> dict:
+    encrypted = {"type": ENCRYPTED_TRACKER_STORE,
+                 "key_file": str(keys.secret_path(keys.TRACKER_KEY, settings.var_dir))}
     if not settings.tracker_db:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "tracker.sqlite")}
+        return {**encrypted, "dialect": "sqlite", "db": str(settings.var_dir / "tracker.sqlite")}
     url = urlsplit(settings.tracker_db)
     if not url.scheme.startswith("postgres"):
         raise ValueError(f"HALLBOT_TRACKER_DB must be a postgresql:// URL, got {settings.tracker_db!r}")
-    return {"type": "SQL", "dialect": "postgresql", "url": url.hostname or "127.0.0.1", "port": url.port or 5432,
+    return {**encrypted, "dialect": "postgresql", "url": url.hostname or "127.0.0.1", "port": url.port or 5432,
             "db": url.path.lstrip("/") or "hallbot", "username": url.username or "postgres",
             "password": url.password or "", "login_db": "postgres"}
 
@@ -75,10 +80,18 @@ def write_credentials(settings: Settings) -> Path:
                           {"rasa_addons.hall_channel.HallInput": {"token_file": str(token_file)}})
 
 
+def custom_components(root: Path) -> list[str]:
+    """The rasa_addons modules config.yml names: their code shapes the trained model too (the rest of
+    rasa_addons, e.g. the launcher or the tracker store, does not, and must not force a retrain)."""
+    config = yaml.safe_load((root / "config.yml").read_text(encoding="utf-8")) or {}
+    names = [c.get("name", "") for c in (config.get("pipeline") or []) + (config.get("policies") or [])]
+    return sorted({"/".join(n.split(".")[:-1]) + ".py" for n in names if n.startswith("rasa_addons.")})
+
+
 def training_fingerprint(root: Path) -> str:
     """Hash of everything training reads: retrain only when it changes."""
     digest = hashlib.sha256()
-    for name in TRAINING_INPUTS:
+    for name in (*TRAINING_INPUTS, *custom_components(root)):
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
             if path.is_dir() else [path]

@@ -6,15 +6,19 @@
 | `rasa.token` | app server, Rasa, trainer tools | Rasa's HTTP API (--auth-token) and its REST channel |
 | `actions.token` | Rasa (endpoints.yml), action server | who may call the action server's /webhook |
 | `speech.token` | app server, speech service | the speech service (ASR + TTS) |
+| `tracker.key` | Rasa's tracker store (rasa_addons/encrypted_tracker_store.py) | encrypts conversation events at rest |
 
 Created on first use with `secrets`; whoever can read var/ is trusted (the robot's own user)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from pathlib import Path
 
 SENSOR_KEY, RASA_TOKEN, ACTIONS_TOKEN, SPEECH_TOKEN = "sensor.key", "rasa.token", "actions.token", "speech.token"
+TRACKER_KEY = "tracker.key"
 
 
 def var_dir() -> Path:
@@ -55,3 +59,9 @@ def secret_path(name: str, directory: Path | None = None) -> Path:
     """Path of the secret's file, creating the secret first."""
     secret(name, directory)
     return (directory or var_dir()) / name
+
+
+def fernet_key(secret_value: str) -> bytes:
+    """A Fernet key (32 bytes, URL-safe base64) from one of these secrets: the tracker store in
+    Rasa's venv and the app's privacy tools derive the same key from var/tracker.key."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret_value.encode("ascii")).digest())

@@ -7,7 +7,9 @@ import uuid
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
+from identity import keys
 from tests.hall import conversation_for, seed_business, start_hall
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -61,7 +63,10 @@ def test_conversation_state_lives_in_postgresql_and_locks_in_redis(scaled_hall):
                             (conversation.sender,)).fetchall()
     kinds = [kind for kind, _ in rows]
     assert "user" in kinds and "bot" in kinds
-    slots = {json.loads(data)["name"]: json.loads(data)["value"] for kind, data in rows if kind == "slot"}
+    assert not any("C000002" in data or "电费" in data for _, data in rows), "events are encrypted at rest"
+    fernet = Fernet(keys.fernet_key(keys.secret(keys.TRACKER_KEY, settings.var_dir)))
+    events = [(kind, json.loads(fernet.decrypt(data.encode()))) for kind, data in rows]
+    slots = {event["name"]: event["value"] for kind, event in events if kind == "slot"}
     assert slots["customer_id"] == "C000002" and slots["identified"] is True
 
 
