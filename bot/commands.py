@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot import rasa_service
 from bot.settings import Settings, load
-from bot.supervisor import PortInUse, Service, StartupFailed, Supervisor
+from bot.supervisor import PeriodicJob, PortInUse, Service, StartupFailed, Supervisor
 from bot.warmup import warm_up
 from identity import keys
 
@@ -193,6 +193,14 @@ def prepare_demo_faces(settings: Settings) -> None:
         print(f"demo face gallery not prepared: {exc}", file=sys.stderr)
 
 
+def privacy_job(settings: Settings) -> PeriodicJob:
+    """Retention limits enforced at start and once a day (bot/privacy.py; `hallbot privacy prune` by hand)."""
+    from bot import privacy
+
+    return PeriodicJob("privacy prune", privacy.DAY_S,
+                       lambda: privacy.prune(settings.var_dir, settings.tracker_db).to_dict())
+
+
 def run(settings: Settings, with_app: bool = True) -> int:
     if train(settings) != 0:
         return 1
@@ -228,7 +236,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
         print(f"  Rasa API:      {settings.rasa_url}")
         print("  terminal:   .venv/bin/hallbot chat")
         print(f"  logs:       {settings.var_dir / 'logs'}    (Ctrl-C stops everything)", flush=True)
-        supervisor.watch()
+        supervisor.watch(jobs=[privacy_job(settings)])
     except PortInUse as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -68,6 +68,15 @@ class RestartPolicy:
         return min(self.backoff_max_s, self.backoff_base_s * 2 ** max(0, failures - 1))
 
 
+@dataclass
+class PeriodicJob:
+    """Housekeeping the supervisor runs beside its checks (e.g. the daily privacy prune)."""
+    name: str
+    interval_s: float
+    run: Callable[[], object]
+    next_at: float = 0.0       # 0: run at the first round
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on right now (tests and benchmarks start services on it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -251,10 +260,22 @@ class Supervisor:
         """Each service's state (starting, running, backoff, stopped), for logs and operators."""
         return {service.name: service.state for service in self.services}
 
-    def watch(self, poll_s: float = 1.0, until: Callable[[], bool] | None = None) -> None:
+    def run_due(self, jobs: list[PeriodicJob], now: float) -> None:
+        for job in jobs:
+            if now < job.next_at:
+                continue
+            job.next_at = now + job.interval_s
+            try:
+                log.info("%s: %s", job.name, job.run())
+            except Exception:   # housekeeping failing must not stop the robot (logged with its trace)
+                log.exception("%s failed; next try in %.0f s", job.name, job.interval_s)
+
+    def watch(self, poll_s: float = 1.0, until: Callable[[], bool] | None = None,
+              jobs: list[PeriodicJob] | None = None) -> None:
         """Block until stopped (or `until()` is true), supervising every service; never gives up."""
         while not self._stopping and not (until and until()):
             self.tick()
+            self.run_due(jobs or [], time.monotonic())
             time.sleep(poll_s)
 
     def stop(self, timeout_s: float = 15.0) -> None:

@@ -91,6 +91,19 @@ class FaceStore:
                                   .where(templates.c.engine == engine)).one()
         return int(n or 0), int(top or 0)
 
+    def describe_customer(self, customer_id: str) -> dict:
+        """What is kept about the customer's face, for their data export: consents and template
+        metadata (never the templates: a biometric template is not handed out, even to its owner)."""
+        with self.engine.connect() as conn:
+            given = conn.execute(select(consents.c.purpose, consents.c.channel, consents.c.text_version,
+                                        consents.c.given_at).where(consents.c.customer_id == customer_id)
+                                 .order_by(consents.c.id)).all()
+            kept = conn.execute(select(templates.c.engine, templates.c.source, templates.c.created_at)
+                                .where(templates.c.customer_id == customer_id).order_by(templates.c.id)).all()
+        return {"consents": [{"purpose": p, "channel": c, "text_version": v, "given_at": t.isoformat()}
+                             for p, c, v, t in given],
+                "templates": [{"engine": e, "source": src, "created_at": t.isoformat()} for e, src, t in kept]}
+
     def delete_customer(self, customer_id: str) -> tuple[int, int]:
         """Remove every template and consent row of the customer: (templates, consents) deleted."""
         with self.engine.begin() as conn:

@@ -143,3 +143,19 @@ def test_logs_rotate_and_restarts_leak_no_file_handles(tmp_path):
     assert files == ["chatty.log", "chatty.log.1", "chatty.log.2"]
     assert all(Path(logs / name).stat().st_size <= 64 * 1024 + 200 for name in files)
     assert "line 03999" in "".join((logs / name).read_text() for name in files)
+
+
+def test_periodic_jobs_run_on_schedule_and_a_failing_one_does_not_stop_the_watch(tmp_path):
+    from bot.supervisor import PeriodicJob
+
+    runs: list[str] = []
+
+    def broken() -> None:
+        runs.append("broken")
+        raise RuntimeError("disk full")
+
+    jobs = [PeriodicJob("prune", 10.0, lambda: runs.append("prune")), PeriodicJob("broken", 10.0, broken)]
+    supervisor = Supervisor([], tmp_path / "logs", policy=FAST)
+    for now in (100.0, 105.0, 110.0):
+        supervisor.run_due(jobs, now)
+    assert runs == ["prune", "broken", "prune", "broken"]
