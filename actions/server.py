@@ -44,7 +44,7 @@ def create_app(package: str) -> Sanic:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bot.settings import load
+    from hallbot.settings import load
 
     settings = load()
     parser = argparse.ArgumentParser(prog="actions.server")

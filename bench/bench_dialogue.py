@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from machine_info import describe
 
 from bot.commands import build_services
-from bot.settings import ROOT, Settings
 from bot.supervisor import Supervisor, free_port
+from hallbot.settings import ROOT, Settings
 
 
 def rss_mb(pid: int) -> float:

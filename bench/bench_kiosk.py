@@ -36,8 +36,8 @@ LEAD_SILENCE_S = 9.0
 
 def start_robot(var_dir: Path, warm: bool = True):
     from bot.commands import build_services, enrol_demo_face, prepare_business
-    from bot.settings import Settings
     from bot.supervisor import Supervisor, free_port
+    from hallbot.settings import Settings
     from vision.config import VisionConfig
     from vision.service import FaceService
 

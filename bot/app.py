@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.buttons import OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
-from bot.settings import Settings, load
+from hallbot.settings import Settings, load
 from identity import keys
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from bot import rasa_service
-from bot.settings import Settings, load
 from bot.supervisor import PeriodicJob, PortInUse, Service, StartupFailed, Supervisor
 from bot.warmup import warm_up
+from hallbot.settings import Settings, load
 from identity import keys
 
 log = logging.getLogger("hallbot")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot import privacy
-from bot.settings import load
+from hallbot.settings import load
 
 
 def _face_db_url() -> str:

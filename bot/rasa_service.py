@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.settings import Settings
+from hallbot.settings import Settings
 from identity import keys
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories")

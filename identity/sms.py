@@ -30,7 +30,7 @@ class SmsGateway(Protocol):
 
 
 def demo_mode() -> bool:
-    """HALLBOT_DEMO=1: the explicit demo switch (bot.settings.Settings.demo reads the same variable)."""
+    """HALLBOT_DEMO=1: the explicit demo switch (hallbot.settings.Settings.demo reads the same variable)."""
     return os.environ.get("HALLBOT_DEMO", "").strip().lower() in ("1", "true", "yes", "on")
 
 

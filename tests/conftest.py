@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import make_app
-from bot.settings import ROOT
+from hallbot.settings import ROOT
 from tests.hall import DEMO_CUSTOMERS, Hall, seed_business, start_hall
 
 # `make check` runs what needs none of these (-m "not rasa and not browser and not models"):

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.commands import build_services
-from bot.settings import Settings
 from bot.supervisor import Supervisor, free_port
+from hallbot.settings import Settings
 from identity import keys
 from identity.proof import signed_entities
 

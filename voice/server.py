@@ -174,7 +174,7 @@ def make_speech_app(transcriber=None, tts=None, *, warm: bool = True, token: str
 
 
 def serve(host: str | None = None, port: int | None = None) -> int:
-    from bot.settings import load
+    from hallbot.settings import load
 
     settings = load()
     host, port = host or settings.host, port or settings.speech_port

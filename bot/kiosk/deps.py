@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.rasa_client import RasaClient
-from bot.settings import Settings
+from hallbot.settings import Settings
 from identity import keys
 
 from .fsm import Timeouts

@@ -43,7 +43,7 @@ class StaffAccount:
 
 
 def _demo() -> bool:
-    from bot.settings import load
+    from hallbot.settings import load
     return load().demo
 
 
@@ -185,7 +185,7 @@ class StaffAccounts:
 
 
 def default_path() -> Path:
-    from bot.settings import load
+    from hallbot.settings import load
     return load().var_dir / "staff_accounts.json"
 
 

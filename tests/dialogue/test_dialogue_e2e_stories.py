@@ -10,7 +10,7 @@ import pytest
 
 from bot import rasa_service
 from bot.commands import _rasa_env
-from bot.settings import ROOT, load
+from hallbot.settings import ROOT, load
 
 pytestmark = pytest.mark.rasa
 

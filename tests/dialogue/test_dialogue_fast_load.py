@@ -5,7 +5,7 @@ import json
 import subprocess
 
 from bot.commands import _rasa_env
-from bot.settings import ROOT, load
+from hallbot.settings import ROOT, load
 
 TEXTS = ["你好", "我想查一下电费", "户号是3100000002", "我家停电了", "营业厅几点开门", "我要转人工", "😀", "过户需要带什么"]
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import make_app
-from bot.settings import ROOT
 from bot.supervisor import free_port
+from hallbot.settings import ROOT
 
 HALLBOT = [sys.executable, "-m", "bot.cli"]
 

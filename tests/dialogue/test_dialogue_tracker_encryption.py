@@ -52,7 +52,7 @@ def test_existing_clear_conversations_stay_readable_and_tampering_fails(tmp_path
     """Switching encryption on keeps a robot's conversations; a tampered row is an error, not a gap."""
     import subprocess
 
-    from bot.settings import ROOT, load
+    from hallbot.settings import ROOT, load
     key_file = keys.secret_path(keys.TRACKER_KEY, tmp_path)
     result = subprocess.run([str(load().rasa_python), str(ROOT / "tests/dialogue/encrypted_store_check.py"),
                              str(tmp_path / "tracker.sqlite"), str(key_file)],

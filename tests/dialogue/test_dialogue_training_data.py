@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from bot.commands import unexpected_warnings, validate
-from bot.settings import ROOT, load
+from hallbot.settings import ROOT, load
 
 
 @pytest.mark.rasa

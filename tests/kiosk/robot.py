@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.commands import build_services
-from bot.settings import Settings
 from bot.supervisor import Supervisor, free_port
+from hallbot.settings import Settings
 
 
 @dataclass

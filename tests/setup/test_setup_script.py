@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from bot.settings import ROOT
+from hallbot.settings import ROOT
 
 
 def test_second_setup_run_installs_nothing():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from bot.rasa_service import custom_components, training_fingerprint
-from bot.settings import ROOT
+from hallbot.settings import ROOT
 
 
 def copy_training_inputs(tmp_path):

@@ -11,12 +11,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.settings import Settings
 from bot.staff import HallBoard, add_routes
 from bot.staff.accounts import StaffAccounts, roster_from_business
 from bot.staff.limiter import LoginLimiter
 from business import db, factory, seed
 from business.sql_adapter import SqlBusiness
+from hallbot.settings import Settings
 
 NOW = dt.datetime(2026, 11, 24, 10, 30)      # a Tuesday morning: S001 陈静 and S000 are on duty
 CUSTOMERS = 150

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.settings import Settings
 from bot.staff import add_routes
+from hallbot.settings import Settings
 from tests.browser_support import launch_chromium, pytest_skip_without_chromium
 from tests.staff.conftest import PASSWORD
 

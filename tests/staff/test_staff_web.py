@@ -245,8 +245,8 @@ def test_demo_password_only_in_demo_mode(tmp_path, monkeypatch):
 async def test_cookie_is_secure_over_https(var_dir, board, business, tmp_path):
     from aiohttp.test_utils import TestServer
 
-    from bot.settings import Settings
     from bot.tls import TlsConfigError, server_context
+    from hallbot.settings import Settings
     from tests.staff.conftest import console_app
     cert, key = self_signed(tmp_path)
     with pytest.raises(TlsConfigError, match="HALLBOT_TLS_KEY"):

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from bot.commands import build_services
-from bot.settings import Settings
 from bot.supervisor import Supervisor, free_port
+from hallbot.settings import Settings
 from identity import keys
 from voice import audio as A
 from voice.asr import ASRResult
