@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import re
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 from bot import rasa_service
 from bot.supervisor import PeriodicJob, PortInUse, Service, StartupFailed, Supervisor
 from bot.warmup import warm_up
-from hallbot.settings import Settings, load
+from hallbot.settings import Settings, child_environment, load
 from identity import keys
 
 log = logging.getLogger("hallbot")
@@ -35,8 +34,7 @@ EXPECTED_VALIDATION_WARNINGS = (
 
 
 def _rasa_env() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    return child_environment({"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
 
 
 def _run_rasa(settings: Settings, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -147,14 +145,12 @@ def follow_demo_sms(log_path: Path, stop: threading.Event, out=None, poll_s: flo
 
 def prepare_business(settings: Settings) -> None:
     """Create and seed the embedded business database now, not on the first customer's turn."""
-    if os.environ.get("HALLBOT_BUSINESS_URL"):
+    if settings.business.url:
         return  # an external business system: nothing to prepare here
-    os.environ.setdefault("HALLBOT_VAR_DIR", str(settings.var_dir))
     from business import factory
 
     started = time.monotonic()
-    factory.get_business()
-    factory.reset()
+    factory.open_sql(settings.business_db_url).engine.dispose()
     print(f"business system ready ({time.monotonic() - started:.1f} s)", flush=True)
 
 
@@ -174,9 +170,8 @@ def enrol_demo_face(faces):
 def prepare_demo_faces(settings: Settings) -> None:
     """Demo only: an empty face gallery gets 李娜 (C000002) from the public-domain astronaut
     portrait, so holding that photo up to the camera shows recognition."""
-    if os.environ.get("HALLBOT_DEMO_FACES", "1") == "0":
+    if not settings.business.demo_faces:
         return
-    os.environ.setdefault("HALLBOT_VAR_DIR", str(settings.var_dir))
     try:
         from vision.config import VisionConfig
         from vision.service import FaceService
@@ -220,7 +215,7 @@ def run(settings: Settings, with_app: bool = True) -> int:
         timings = supervisor.start()
         timings["warm-up"] = warm_up(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
         print("ready: " + ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items()))
-        if with_app and not settings.demo and not os.environ.get("HALLBOT_STAFF_PASSWORD") \
+        if with_app and not settings.demo and not settings.staff.initial_password \
                 and not (settings.var_dir / "staff_accounts.json").exists():
             print("  staff console: no initial password (HALLBOT_STAFF_PASSWORD): set one per member with "
                   "`python -m bot.staff passwd S001`, or run the demo with HALLBOT_DEMO=1")

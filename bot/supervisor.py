@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from hallbot.settings import child_environment
+
 log = logging.getLogger(__name__)
 
 
@@ -124,8 +126,7 @@ class Supervisor:
                 handler.emit(logging.makeLogRecord({"msg": raw.decode("utf-8", errors="replace").rstrip("\n")}))
 
     def _spawn(self, service: Service) -> None:
-        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-               "PYTHONUNBUFFERED": "1", **service.env}
+        env = child_environment({"PYTHONUNBUFFERED": "1", **service.env})
         service.process = subprocess.Popen(service.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                                            cwd=Path(__file__).resolve().parent.parent, start_new_session=True)
         pump = threading.Thread(target=self._pump, args=(service.process.stdout, self._log_handler(service.name)),

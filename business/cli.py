@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import sys
 import time
+
+from hallbot.settings import BusinessSettings
 
 
 def register(subparsers) -> None:
@@ -26,8 +27,8 @@ def register(subparsers) -> None:
     s = sub.add_parser("serve", help="run the business HTTP API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=5056)
-    s.add_argument("--token", default=os.environ.get("HALLBOT_BUSINESS_TOKEN"))
-    s.add_argument("--profile-interval", type=float, default=float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", "86400")),
+    s.add_argument("--token", default=BusinessSettings.from_env().token or None)
+    s.add_argument("--profile-interval", type=float, default=BusinessSettings.from_env().profile_interval_s,
                    help="seconds between scheduled profile recomputes (0: never)")
     s.add_argument("--db")
     s.set_defaults(func=cmd_serve)

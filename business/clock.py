@@ -11,13 +11,13 @@ Unset: the real date. `make test-dates` runs the whole suite on other days this 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
-ENV = "HALLBOT_TODAY"
+from hallbot.settings import TODAY as ENV
+from hallbot.settings import pinned_today
 
 
 def pinned_date() -> dt.date | None:
-    value = os.environ.get(ENV, "").strip()
+    value = pinned_today()
     if not value:
         return None
     try:

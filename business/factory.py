@@ -1,4 +1,4 @@
-"""get_business(): the BusinessSystem for this process, chosen from the environment.
+"""get_business(): the BusinessSystem for this process, chosen by the settings (hallbot/settings.py).
 
 HALLBOT_BUSINESS_URL set -> HTTP client of that API (token HALLBOT_BUSINESS_TOKEN);
 else the in-process SQL system on HALLBOT_BUSINESS_DB (default sqlite:///$HALLBOT_VAR_DIR/business.sqlite),
@@ -6,25 +6,19 @@ migrated and seeded (HALLBOT_DEMO_CUSTOMERS customers, default 2000) the first t
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 
 from business.adapter import BusinessSystem
+from hallbot.settings import BusinessSettings, load
 
 log = logging.getLogger(__name__)
-DEFAULT_DEMO_CUSTOMERS = 2000
 _instance: BusinessSystem | None = None
 _lock = threading.Lock()
 
 
 def default_db_url() -> str:
-    url = os.environ.get("HALLBOT_BUSINESS_DB")
-    if url:
-        return url
-    var = Path(os.environ.get("HALLBOT_VAR_DIR", "var")).resolve()
-    return f"sqlite:///{var / 'business.sqlite'}"
+    return load().business_db_url
 
 
 @contextmanager
@@ -64,7 +58,7 @@ def open_sql(url: str | None = None, *, seed_if_empty: bool = True, customers: i
     with _setup_lock(biz.engine):
         db.upgrade(biz.engine)
         if seed_if_empty and db.is_empty(biz.engine):
-            n = customers or int(os.environ.get("HALLBOT_DEMO_CUSTOMERS", DEFAULT_DEMO_CUSTOMERS))
+            n = customers or BusinessSettings.from_env().demo_customers
             stats = seed.seed(biz.engine, n)
             log.info("business: seeded %d demo customers in %.1f s", n, stats.seconds)
             biz.recompute_profiles()
@@ -75,13 +69,13 @@ def get_business() -> BusinessSystem:
     global _instance
     with _lock:
         if _instance is None:
-            url = os.environ.get("HALLBOT_BUSINESS_URL")
-            if url:
+            config = BusinessSettings.from_env()
+            if config.url:
                 from business.http_adapter import HttpBusiness
-                _instance = HttpBusiness(url, os.environ.get("HALLBOT_BUSINESS_TOKEN", ""))
+                _instance = HttpBusiness(config.url, config.token)
             else:
                 sql = open_sql()
-                interval = float(os.environ.get("HALLBOT_PROFILE_INTERVAL_S", "86400"))
+                interval = config.profile_interval_s
                 if interval > 0:
                     sql.start_profile_schedule(interval)
                 _instance = sql

@@ -17,12 +17,14 @@ import os
 import secrets
 from pathlib import Path
 
+from hallbot.settings import default_var_dir
+
 SENSOR_KEY, RASA_TOKEN, ACTIONS_TOKEN, SPEECH_TOKEN = "sensor.key", "rasa.token", "actions.token", "speech.token"
 TRACKER_KEY = "tracker.key"
 
 
 def var_dir() -> Path:
-    return Path(os.environ.get("HALLBOT_VAR_DIR") or Path(__file__).resolve().parent.parent / "var").resolve()
+    return default_var_dir()
 
 
 def secret(name: str, directory: Path | None = None) -> str:

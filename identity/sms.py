@@ -8,7 +8,6 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -20,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from hallbot import settings
 from identity.masking import mask_phone, mask_text
 
 DEMO_MARK = "[demo SMS]"
@@ -30,8 +30,8 @@ class SmsGateway(Protocol):
 
 
 def demo_mode() -> bool:
-    """HALLBOT_DEMO=1: the explicit demo switch (hallbot.settings.Settings.demo reads the same variable)."""
-    return os.environ.get("HALLBOT_DEMO", "").strip().lower() in ("1", "true", "yes", "on")
+    """HALLBOT_DEMO=1: the explicit demo switch (hallbot.settings)."""
+    return settings.demo_mode()
 
 
 class OutboxGateway:
@@ -240,7 +240,7 @@ class SmsVerifier:
 
 
 def default_verifier(var_dir: str | Path | None = None) -> SmsVerifier:
-    var = Path(var_dir or os.environ.get("HALLBOT_VAR_DIR", "var"))
+    var = Path(var_dir) if var_dir else settings.default_var_dir()
     echo = sys.stdout if demo_mode() else None    # demo only: the code goes to the demo's terminal
     return SmsVerifier(var / "hall.sqlite", OutboxGateway(var / "sms_outbox.jsonl", echo=echo))
 

@@ -2,10 +2,10 @@
 `--auth-token-file PATH` becomes `--auth-token=<its content>` inside this process only, so the
 token is not on the command line other users can read with `ps`. The `=` form matters: a random
 urlsafe token starts with "-" one time in 64, and argparse reads a separate "-..." as an option."""
-import os
 import sys
 from pathlib import Path
 
+from hallbot.settings import stock_rasa_load
 from rasa_addons import fast_load
 
 
@@ -20,7 +20,7 @@ def token_from_file(argv: list) -> list:
 
 
 if __name__ == "__main__":
-    if os.environ.get("HALLBOT_STOCK_RASA_LOAD") != "1":  # the benchmark's baseline switch
+    if not stock_rasa_load():  # the benchmark's baseline switch
         fast_load.install()
     from rasa.__main__ import main
 

@@ -1,18 +1,15 @@
-"""Vision settings from the environment, with defaults that work on a fresh clone."""
+"""Vision settings: the engine's tuning, with the deployer's choices from hallbot/settings.py."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def var_dir() -> Path:
-    return Path(os.environ.get("HALLBOT_VAR_DIR", "var"))
+from hallbot.settings import VisionSettings, default_var_dir
 
 
 @dataclass
 class VisionConfig:
-    var_dir: Path = field(default_factory=var_dir)
+    var_dir: Path = field(default_factory=default_var_dir)
     db_url: str | None = None          # SQLAlchemy URL; default sqlite:///<var>/face.db
     key: str | None = None             # Fernet key; default from HALLBOT_FACE_KEY or <var>/face.key
     backend: str = "dlib"              # "dlib" | "insightface"
@@ -36,20 +33,10 @@ class VisionConfig:
 
     @classmethod
     def from_env(cls) -> VisionConfig:
-        env = os.environ
-        cfg = cls()
-        cfg.db_url = env.get("HALLBOT_FACE_DB") or None
-        cfg.key = env.get("HALLBOT_FACE_KEY") or None
-        cfg.backend = env.get("HALLBOT_FACE_BACKEND", cfg.backend)
-        if env.get("HALLBOT_INSIGHTFACE_PACK"):
-            cfg.insightface_pack = Path(env["HALLBOT_INSIGHTFACE_PACK"])
-        for name, attr in (("HALLBOT_FACE_THRESHOLD", "match_threshold"),
-                           ("HALLBOT_FACE_MARGIN", "match_margin"),
-                           ("HALLBOT_FACE_VERIFY_THRESHOLD", "verify_threshold"),
-                           ("HALLBOT_RECENT_WINDOW_S", "recent_window_s")):
-            if env.get(name):
-                setattr(cfg, attr, float(env[name]))
-        return cfg
+        env = VisionSettings.from_env()
+        return cls(db_url=env.face_db, key=env.face_key, backend=env.backend, insightface_pack=env.insightface_pack,
+                   match_threshold=env.match_threshold, match_margin=env.match_margin,
+                   verify_threshold=env.verify_threshold, recent_window_s=env.recent_window_s)
 
     def database_url(self) -> str:
         if self.db_url:

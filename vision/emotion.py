@@ -2,7 +2,6 @@
 risk review and service rating). Model: fer's mini-Xception TFLite, bundled in vision/models."""
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from hallbot.settings import VisionSettings
 
 from .engines.base import DetectedFace
 
@@ -31,7 +32,7 @@ class Emotion:
 
 class EmotionClassifier:
     def __init__(self, model_path: Path | str | None = None) -> None:
-        path = Path(model_path or os.environ.get("HALLBOT_EMOTION_MODEL") or DEFAULT_MODEL)
+        path = Path(model_path or VisionSettings.from_env().emotion_model or DEFAULT_MODEL)
         if not path.is_file():
             raise EmotionUnavailable(f"emotion model {path} not found")
         try:

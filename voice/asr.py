@@ -2,12 +2,13 @@
 speech: Simplified-Chinese prompt, domain vocabulary as hotwords, short decoding window."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from hallbot.settings import VoiceSettings
 
 from .asr_text import clean_transcript
 
@@ -23,10 +24,6 @@ SIMPLIFIED_PROMPT = "以下是普通话的句子。"  # without it the base mode
 
 def domain_prompt(vocabulary: tuple[str, ...] = DOMAIN_VOCABULARY) -> str:
     return f"以下是普通话的句子，关于{'、'.join(vocabulary[:12])}。" if vocabulary else SIMPLIFIED_PROMPT
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, "").strip() or default
 
 
 @dataclass
@@ -51,20 +48,11 @@ class ASRConfig:
 
     @classmethod
     def from_env(cls) -> ASRConfig:
-        d = cls()
-        hot = os.environ.get("HALLBOT_ASR_HOTWORDS")
-        return cls(
-            model=_env("HALLBOT_WHISPER_MODEL", ""),
-            device=_env("HALLBOT_ASR_DEVICE", d.device),
-            compute_type=_env("HALLBOT_ASR_COMPUTE_TYPE", d.compute_type),
-            cpu_threads=int(_env("HALLBOT_ASR_THREADS", str(d.cpu_threads))),
-            language=_env("HALLBOT_ASR_LANGUAGE", d.language),
-            beam_size=int(_env("HALLBOT_ASR_BEAM", str(d.beam_size))),
-            short_window=_env("HALLBOT_ASR_SHORT_WINDOW", "1") not in ("0", "false", "no"),
-            window_s=int(_env("HALLBOT_ASR_WINDOW_S", str(d.window_s))),
-            initial_prompt=_env("HALLBOT_ASR_PROMPT", d.initial_prompt),
-            hotwords=tuple(w.strip() for w in hot.split(",") if w.strip()) if hot else d.hotwords,
-        )
+        v = VoiceSettings.from_env()
+        return cls(model=v.whisper_model, device=v.asr_device, compute_type=v.asr_compute_type,
+                   cpu_threads=v.asr_threads, language=v.asr_language, beam_size=v.asr_beam,
+                   short_window=v.asr_short_window, window_s=v.asr_window_s,
+                   initial_prompt=v.asr_prompt or domain_prompt(), hotwords=v.asr_hotwords)
 
 
 @dataclass

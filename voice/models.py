@@ -13,6 +13,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from hallbot.settings import VoiceSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENV_WHISPER = "HALLBOT_WHISPER_MODEL"
 _PART_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -59,7 +61,7 @@ def install_whisper(target: Path | None = None) -> Path:
 def whisper_model() -> str:
     """Model for faster-whisper: $HALLBOT_WHISPER_MODEL (a CTranslate2 dir or a model name),
     else the joined base model (joined on first use if the post-install step did not run)."""
-    configured = os.environ.get(ENV_WHISPER, "").strip()
+    configured = VoiceSettings.from_env().whisper_model
     if configured:
         return configured
     return str(install_whisper())

@@ -1,15 +1,13 @@
-"""The NLU step as the pipeline sees it: `respond(session_id, text) -> list[str]`.
-Uses the project's Rasa client (bot.rasa_client.RasaClient) when present, else posts to Rasa's
-REST webhook directly."""
+"""The NLU step as the voice console and benchmark see it: `respond(session_id, text) -> list[str]`,
+posting to Rasa's REST webhook. The kiosk does not use this: its dialogue goes through the app
+server (bot/kiosk), which alone may add sensor events; voice/ never imports bot/."""
 from __future__ import annotations
 
-import os
-
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+from hallbot.settings import load
 
 
 def rasa_url() -> str:
-    return os.environ.get("HALLBOT_RASA_URL", DEFAULT_RASA_URL).rstrip("/")
+    return load().rasa_url
 
 
 def rasa_token() -> str:
@@ -21,19 +19,6 @@ def rasa_token() -> str:
 
 def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
     url = (url or rasa_url()).rstrip("/")
-    try:
-        from bot.rasa_client import RasaClient  # the lead's client, when it exists
-
-        client = RasaClient(url, rasa_token())
-
-        async def respond(session_id: str, text: str) -> list[str]:
-            messages = await client.send(session_id, text)
-            texts = [m.get("text") if isinstance(m, dict) else getattr(m, "text", None) for m in messages]
-            return [t for t in texts if t]
-
-        return respond
-    except (ImportError, TypeError):
-        pass
     import httpx
 
     async def respond(session_id: str, text: str) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import time
 
 import httpx
@@ -196,12 +195,16 @@ class RemoteVoice(TTSEngine):
         return audio
 
 
+def remote_engines(url: str, token: str) -> tuple[RemoteTranscriber, RemoteTTS]:
+    return RemoteTranscriber(url, token=token), RemoteTTS(url, token=token)
+
+
 def engines_from_env() -> tuple[RemoteTranscriber | None, RemoteTTS | None]:
     """Remote engines when HALLBOT_SPEECH_URL is set, else (None, None): the pipeline loads local ones."""
-    url = os.environ.get("HALLBOT_SPEECH_URL", "").strip()
-    if not url:
-        return None, None
+    from hallbot.settings import load
     from identity import keys
 
-    token = keys.secret(keys.SPEECH_TOKEN)
-    return RemoteTranscriber(url, token=token), RemoteTTS(url, token=token)
+    settings = load()
+    if not settings.remote_speech:
+        return None, None
+    return remote_engines(settings.speech_url, keys.secret(keys.SPEECH_TOKEN, settings.var_dir))

@@ -8,21 +8,17 @@ end-of-utterance silence. Times are audio time (samples fed), so tests are deter
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from hallbot.settings import VoiceSettings
+
 FRAME_SAMPLES = 512
 CONTEXT_SAMPLES = 64
 RATE = 16000
 FRAME_S = FRAME_SAMPLES / RATE
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
 
 
 @dataclass
@@ -38,16 +34,10 @@ class VADConfig:
 
     @classmethod
     def from_env(cls) -> VADConfig:
-        d = cls()
-        return cls(
-            start_threshold=_env_float("HALLBOT_VAD_START", d.start_threshold),
-            stop_threshold=_env_float("HALLBOT_VAD_STOP", d.stop_threshold),
-            min_speech_ms=int(_env_float("HALLBOT_VAD_MIN_SPEECH_MS", d.min_speech_ms)),
-            pause_ms=int(_env_float("HALLBOT_VAD_PAUSE_MS", d.pause_ms)),
-            end_silence_ms=int(_env_float("HALLBOT_VAD_END_SILENCE_MS", d.end_silence_ms)),
-            pre_roll_ms=int(_env_float("HALLBOT_VAD_PRE_ROLL_MS", d.pre_roll_ms)),
-            max_utterance_s=_env_float("HALLBOT_VAD_MAX_UTTERANCE_S", d.max_utterance_s),
-        )
+        v = VoiceSettings.from_env()
+        return cls(start_threshold=v.vad_start, stop_threshold=v.vad_stop, min_speech_ms=v.vad_min_speech_ms,
+                   pause_ms=v.vad_pause_ms, end_silence_ms=v.vad_end_silence_ms, pre_roll_ms=v.vad_pre_roll_ms,
+                   max_utterance_s=v.vad_max_utterance_s)
 
     def __post_init__(self) -> None:
         if not 0 < self.stop_threshold <= self.start_threshold < 1:

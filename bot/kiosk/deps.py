@@ -1,17 +1,16 @@
 """Build what the kiosks share from the settings: Rasa client, face service, voice pipeline
 (local models, or the speech service when HALLBOT_SPEECH_URL is set), ID-card reader, staff board.
-Each piece can be switched off (HALLBOT_KIOSK_VISION=0, HALLBOT_KIOSK_VOICE=0) for a text-only kiosk."""
+Each piece can be switched off (HALLBOT_KIOSK_VISION=0, HALLBOT_KIOSK_VOICE=0; docs/configuration.md) for a text-only kiosk."""
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.rasa_client import RasaClient
-from hallbot.settings import Settings
+from hallbot.settings import KioskSettings, Settings
 from identity import keys
 
 from .fsm import Timeouts
@@ -20,22 +19,15 @@ from .session import KioskDeps
 log = logging.getLogger(__name__)
 
 
-def _on(name: str, default: str = "1") -> bool:
-    return os.environ.get(name, default).strip().lower() not in ("0", "false", "no", "off", "")
-
-
-def timeouts_from_env() -> Timeouts:
-    t = Timeouts()
-    return Timeouts(decide_s=float(os.environ.get("HALLBOT_KIOSK_DECIDE_S", t.decide_s)),
-                    absent_s=float(os.environ.get("HALLBOT_KIOSK_ABSENT_S", t.absent_s)),
-                    silence_s=float(os.environ.get("HALLBOT_KIOSK_SILENCE_S", t.silence_s)),
-                    farewell_s=float(os.environ.get("HALLBOT_KIOSK_FAREWELL_S", t.farewell_s)))
+def timeouts(kiosk: KioskSettings) -> Timeouts:
+    return Timeouts(decide_s=kiosk.decide_s, absent_s=kiosk.absent_s, silence_s=kiosk.silence_s,
+                    farewell_s=kiosk.farewell_s)
 
 
 def id_card_reader(settings: Settings):
     """HALLBOT_IDCARD=serial:/dev/ttyUSB0[@115200] for a SAM reader; else the file simulator
     in <var>/idcard-sim (a card.json there = a card on the reader)."""
-    spec = os.environ.get("HALLBOT_IDCARD", "")
+    spec = settings.kiosk.id_card
     if spec.startswith("serial:"):
         from vision.idcard.serial_reader import SamSerialReader, open_serial
 
@@ -46,14 +38,14 @@ def id_card_reader(settings: Settings):
     return DirectorySimulator(Path(spec) if spec else settings.var_dir / "idcard-sim")
 
 
-def voice_pipeline(respond):
+def voice_pipeline(respond, settings: Settings):
     from voice.pipeline import VoicePipeline
 
     transcriber = tts = None
-    if os.environ.get("HALLBOT_SPEECH_URL"):
-        from voice.remote import engines_from_env
+    if settings.remote_speech:
+        from voice.remote import remote_engines
 
-        transcriber, tts = engines_from_env()
+        transcriber, tts = remote_engines(settings.speech_url, keys.secret(keys.SPEECH_TOKEN, settings.var_dir))
     pipeline = VoicePipeline(respond, transcriber=transcriber, tts=tts)
     try:
         pipeline.warm()
@@ -82,14 +74,14 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
     from .routes import speech_responder
 
     faces = voice = reader = None
-    if media and _on("HALLBOT_KIOSK_VISION"):
+    if media and settings.kiosk.vision:
         from vision.service import FaceService
 
         faces = FaceService()
         warm_faces(faces)
         reader = id_card_reader(settings)
-    if media and _on("HALLBOT_KIOSK_VOICE"):
-        voice = voice_pipeline(speech_responder(app))
+    if media and settings.kiosk.voice:
+        voice = voice_pipeline(speech_responder(app), settings)
     from business.factory import get_business
 
     def find_customer(**kwargs):
@@ -107,5 +99,5 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
     # only the speech service can be polled while it is down; local models fail per turn
     probe = speech_service_up if voice and hasattr(voice.transcriber, "healthy") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
-                     find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe,
+                     find_customer=find_customer, timeouts=timeouts(settings.kiosk), speech_probe=probe,
                      sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir))

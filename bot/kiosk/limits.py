@@ -1,23 +1,17 @@
 """What one kiosk connection may cost the app server: a connection cap, a size cap on camera
 frames, one frame worker per kiosk (newest frame wins) behind a decoder gate shared by all kiosks,
-and a rate limit with a bound on queued text / ID-card messages. Settings from the environment."""
+and a rate limit with a bound on queued text / ID-card messages. Settings: hallbot/settings.py."""
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hallbot.settings import KioskSettings
+
 log = logging.getLogger(__name__)
-
-
-def _int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {os.environ.get(name)!r}") from None
 
 
 @dataclass(frozen=True)
@@ -36,9 +30,8 @@ class KioskLimits:
 
     @classmethod
     def from_env(cls) -> KioskLimits:
-        return cls(max_connections=_int("HALLBOT_KIOSK_MAX_CONNECTIONS", cls.max_connections),
-                   max_frame_bytes=_int("HALLBOT_KIOSK_MAX_FRAME_BYTES", cls.max_frame_bytes),
-                   decode_workers=_int("HALLBOT_KIOSK_DECODE_WORKERS", cls.decode_workers))
+        k = KioskSettings.from_env()
+        return cls(max_connections=k.max_connections, max_frame_bytes=k.max_frame_bytes, decode_workers=k.decode_workers)
 
 
 class TokenBucket:

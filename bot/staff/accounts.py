@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hallbot.settings import StaffSettings, demo_mode
+
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "hallbot-demo"
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
@@ -43,13 +45,11 @@ class StaffAccount:
 
 
 def _demo() -> bool:
-    from hallbot.settings import load
-    return load().demo
+    return demo_mode()
 
 
 def _supervisors() -> frozenset[str]:
-    raw = os.environ.get("HALLBOT_STAFF_SUPERVISORS", "S000")
-    return frozenset(p.strip().upper() for p in raw.split(",") if p.strip())
+    return StaffSettings.from_env().supervisors
 
 
 def hash_password(password: str) -> str:
@@ -102,7 +102,7 @@ class StaffAccounts:
         self.path = Path(path)
         self._roster = roster
         self.demo = _demo() if demo is None else demo
-        self._initial = (initial_password or os.environ.get("HALLBOT_STAFF_PASSWORD")
+        self._initial = (initial_password or StaffSettings.from_env().initial_password
                          or (DEMO_PASSWORD if self.demo else None))
         # an initial password is known to more than its owner: changed at the first login (not in the demo)
         self._force_change = (not self.demo) if force_change is None else force_change

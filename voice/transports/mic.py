@@ -4,14 +4,15 @@ in tests). Playback is cancelled on barge-in by killing the player."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shlex
+
+from hallbot.settings import VoiceSettings
 
 from ..events import BotAudio, PlaybackCancelled, VoiceEvent
 from ..pipeline import VoiceSession
 
-RECORD_CMD = os.environ.get("HALLBOT_MIC_CMD", "arecord -q -t raw -f S16_LE -c 1 -r 16000")
-PLAY_CMD = os.environ.get("HALLBOT_SPEAKER_CMD", "aplay -q -t raw -f S16_LE -c 1 -r {rate}")
+RECORD_CMD = VoiceSettings.from_env().mic_cmd
+PLAY_CMD = VoiceSettings.from_env().speaker_cmd
 
 
 class Speaker:

