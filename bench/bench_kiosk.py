@@ -12,6 +12,12 @@ Baseline in the same run: the server's own stage timings for the same turns (ses
 what the browser, the WebSocket, frame pacing and audio scheduling add.
 
     .venv/bin/python bench/bench_kiosk.py [--runs 5] [--out BENCHMARKS.md]
+
+`--text-turns N` measures instead the kiosk's dialogue turn itself (no browser, no media): N typed
+turns through KioskSession against the same robot's Rasa, each from a fresh visitor into the
+identity form, timed from the text to the screen's last message of the turn (the keypad prompt,
+which needs the dialogue's state) and counting HTTP calls to Rasa. Baseline in the same run: the
+same turns when the answer's state is ignored, so the session GETs the tracker as it did before.
 """
 from __future__ import annotations
 
@@ -99,6 +105,90 @@ def one_run(pw, url: str, video: Path, wav: Path, run: int) -> dict:
             "endpointing": server_turn.get("endpointing")}
 
 
+TEXT_TURNS = ("我要交电费", "11010519491231002X")   # a visitor asks to pay: the identity form asks who, by keypad
+
+
+class ScreenRecorder:
+    """The session's Outbox: when each message went to the screen."""
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, dict]] = []
+
+    async def send_json(self, data: dict) -> None:
+        self.sent.append((time.perf_counter(), data))
+
+    async def send_audio(self, pcm: bytes) -> None:
+        pass
+
+
+def text_turn_runs(settings, turns: int) -> dict[str, dict[str, list[float]]]:
+    """Alternating runs with the turn's own state and the baseline (state dropped -> GET tracker)."""
+    import asyncio
+
+    import httpx
+
+    from bot.kiosk.session import KioskDeps, KioskSession
+    from bot.rasa_client import RasaClient, Turn
+    from identity import keys
+
+    class Baseline(RasaClient):
+        """As before the change: the answer's state is not used, the session fetches the tracker."""
+        async def send_turn(self, sender_id: str, text: str) -> Turn:
+            return Turn((await super().send_turn(sender_id, text)).messages)
+
+    async def run() -> dict[str, dict[str, list[float]]]:
+        out: dict[str, dict[str, list[float]]] = {m: {"screen_ms": [], "reply_ms": [], "rasa_calls": []}
+                                                  for m in ("state in answer", "baseline: GET tracker")}
+        token = keys.secret(keys.RASA_TOKEN, settings.var_dir)
+        for i in range(turns * 2):
+            mode = "state in answer" if i % 2 else "baseline: GET tracker"
+            client = (RasaClient if i % 2 else Baseline)(settings.rasa_url, token)
+            calls = 0
+
+            async def count(request: httpx.Request) -> None:
+                nonlocal calls
+                calls += 1
+            client._client.event_hooks["request"].append(count)
+            screen = ScreenRecorder()
+            session = KioskSession(f"bench-text-{i}", KioskDeps(rasa=client, sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir)),
+                                   screen)
+            await session.start()
+            for text in TEXT_TURNS:
+                screen.sent.clear()
+                calls, started = 0, time.perf_counter()
+                await session.text(text)
+                await asyncio.sleep(0)
+                while session._tasks - {t for t in session._tasks if "_ticker" in repr(t.get_coro())}:
+                    await asyncio.sleep(0.005)   # the state sync runs after the replies are shown
+                replies = [t for t, m in screen.sent if m["type"] == "bot"]
+                out[mode]["reply_ms"].append((replies[0] - started) * 1000 if replies else float("nan"))
+                out[mode]["screen_ms"].append((screen.sent[-1][0] - started) * 1000)
+                out[mode]["rasa_calls"].append(calls)
+            await session.close()
+            await client.close()
+        return out
+
+    return asyncio.run(run())
+
+
+def text_turn_report(settings, turns: int) -> str:
+    results = text_turn_runs(settings, turns)
+    rows = "\n".join(f"| {mode} | {med(r['reply_ms'])} | {med(r['screen_ms'])} | {statistics.mean(r['rasa_calls']):.1f} |"
+                     for mode, r in results.items())
+    return f"""
+## Kiosk dialogue turn, text (bench/bench_kiosk.py --text-turns) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC
+Machine: {describe()}.
+Command: `.venv/bin/python bench/bench_kiosk.py --text-turns {turns}`. {turns} fresh visitors per mode, alternating,
+each typing {" then ".join(repr(t) for t in TEXT_TURNS)} into a KioskSession (no media) against the whole
+robot's Rasa + actions; {len(TEXT_TURNS) * turns} turns per mode. Milliseconds: text -> first reply on screen, and
+text -> the turn's last screen message (the identity form's keypad prompt, from the dialogue's state).
+Baseline in the same run: the session ignores the state in the answer and GETs the tracker, as before.
+
+| mode | text -> first reply: median (min, max) | text -> screen complete: median (min, max) | HTTP calls to Rasa per turn |
+|---|---|---|---|
+{rows}
+"""
+
+
 def med(values: list) -> str:
     values = [v for v in values if v is not None and v >= 0]
     if not values:
@@ -110,7 +200,19 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--text-turns", type=int, default=0, help="measure typed dialogue turns instead (no browser)")
     args = parser.parse_args()
+    if args.text_turns:
+        with tempfile.TemporaryDirectory(prefix="hallbot-bench-kiosk-") as tmp:
+            supervisor, settings, _ = start_robot(Path(tmp) / "var")
+            try:
+                text = text_turn_report(settings, args.text_turns)
+            finally:
+                supervisor.stop()
+        print(text)
+        with open(args.out, "a", encoding="utf-8") as out:
+            out.write(text)
+        return 0
     from playwright.sync_api import sync_playwright
 
     from tests.browser_support import chromium_missing_reason

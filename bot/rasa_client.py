@@ -33,6 +33,24 @@ class BotMessage:
                    custom=data.get("custom"), image=data.get("image"))
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Rasa's replies to one turn and the conversation's state right after it (slots, active loop)
+    from the same answer: a second GET of the tracker cost a round trip and a wait for Rasa's lock."""
+    messages: list[BotMessage]
+    tracker: dict[str, Any] | None = None
+
+    @classmethod
+    def from_channel(cls, data: Any) -> Turn:
+        """A hall-channel answer {"messages", "tracker"}, trigger_intent's answer (the same keys),
+        or the stock channel's bare list of messages (no state)."""
+        if isinstance(data, list):
+            return cls([BotMessage.from_rasa(m) for m in data])
+        tracker = data.get("tracker")
+        return cls([BotMessage.from_rasa(m) for m in data.get("messages") or []],
+                   tracker if isinstance(tracker, dict) else None)
+
+
 def clean_text(text: str) -> str:
     """Drop control/unassigned characters and cap the length; keep emoji and CJK."""
     kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
@@ -79,15 +97,26 @@ class RasaClient:
 
     async def press(self, sender_id: str, payload: str) -> list[BotMessage]:
         """A button the app itself offered in this conversation ("/intent" or "/intent{json}")."""
-        body = {"sender": sender_id, "payload": payload}
-        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
-        return [BotMessage.from_rasa(m) for m in data]
+        return (await self.press_turn(sender_id, payload)).messages
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None) -> list[BotMessage]:
+        return (await self.trigger_turn(sender_id, intent, entities)).messages
+
+    # The kiosk's calls: replies and the state after them in one answer (rasa_addons/hall_channel.py
+    # adds the state when asked `with_state`; trigger_intent returns it anyway).
+    async def send_turn(self, sender_id: str, text: str) -> Turn:
+        body = {"sender": sender_id, "message": as_text(text), "with_state": True}
+        return Turn.from_channel(await self._request("POST", "/webhooks/rest/webhook", json=body))
+
+    async def press_turn(self, sender_id: str, payload: str) -> Turn:
+        body = {"sender": sender_id, "payload": payload, "with_state": True}
+        return Turn.from_channel(await self._request("POST", "/webhooks/rest/webhook", json=body))
+
+    async def trigger_turn(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None) -> Turn:
         data = await self._request("POST", f"/conversations/{quote(sender_id, safe='')}/trigger_intent",
                                    params={"output_channel": "latest", "include_events": "NONE"},
                                    json={"name": intent, "entities": entities or {}})
-        return [BotMessage.from_rasa(m) for m in data.get("messages", [])]
+        return Turn.from_channel(data)
 
     async def parse(self, text: str) -> dict[str, Any]:
         return await self._request("POST", "/model/parse", json={"text": text})

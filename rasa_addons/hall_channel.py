@@ -5,6 +5,8 @@ safe. Configured in var/credentials.yml by bot/rasa_service.py instead of the st
   channel is not covered by Rasa's --auth-token, so without this anyone who reaches the port talks.
 - `message` is always text. Rasa parses any text starting with "/" as `/intent{entities}`, so a
   leading "/" becomes the full-width "／": to the NLU it is just a character.
+- `with_state: true` (the kiosk) answers {"messages", "tracker"}: the replies and the slots and
+  active loop after them, read in-process, instead of a bare list and a second HTTP call.
 - `payload` is how the app presses a button it offered: "/intent" or "/intent{json}", never a
   sensor (EXTERNAL_) intent. Only a token holder (the app, a trainer's terminal) can send it.
 """
@@ -40,6 +42,17 @@ def request_token(request: Request) -> str:
     if header.startswith("Bearer "):
         return header[len("Bearer "):].strip()
     return request.args.get("token", "") or ""
+
+
+async def turn_state(request: Request, sender: str) -> dict[str, Any] | None:
+    """The tracker as `GET /conversations/<id>/tracker?include_events=NONE` gives it, read in-process."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.processor is None:
+        return None
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = await agent.processor.get_tracker(sender)
+    return tracker.current_state(EventVerbosity.NONE)
 
 
 class HallInput(RestInput):
@@ -90,6 +103,8 @@ class HallInput(RestInput):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                              metadata=metadata))
+            if body.get("with_state") is True:   # the kiosk: the state after this turn, saving a GET of the tracker
+                return response.json({"messages": collector.messages, "tracker": await turn_state(request, sender)})
             return response.json(collector.messages)
 
         return hook

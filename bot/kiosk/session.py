@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.buttons import KIOSK_MENU, OfferedButtons
-from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, Turn, clean_text
 from identity.masking import mask_for_slot, mask_text
 from identity.proof import ProofError, check_seal, signed_entities
 
@@ -70,7 +70,7 @@ class KioskSession:
         self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
         self._keypad_slot: str | None = None  # the form slot the keypad asks for (how to mask its entry)
         self._tasks: set[asyncio.Task] = set()
-        self._pending: list[tuple[str, Callable[[], Awaitable[list[BotMessage]]]]] = []
+        self._pending: list[tuple[str, Callable[[], Awaitable[Turn]]]] = []
         self._recovering: asyncio.Task | None = None
         self._speech_down: set[str] = set()
         self._lock = asyncio.Lock()          # one dialogue turn at a time, in arrival order
@@ -155,7 +155,7 @@ class KioskSession:
         await self.out.send_json(M.UserText(shown, source).to_dict())
         log.debug("kiosk %s: %s input %r", self.kiosk_id, source, mask_text(text[:60]))
         await self._input(f"{source} input")   # the cause is logged at INFO and shown: never the text
-        await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=True)
+        await self._dialogue(text, lambda: self.deps.rasa.send_turn(self.conversation_id, text), speak=True)
 
     async def button(self, button_id: str, display: str | None = None) -> None:
         """A tap: the id of a button this session offered (or of the fixed menu)."""
@@ -169,7 +169,7 @@ class KioskSession:
         await self.out.send_json(M.UserText(title, "button").to_dict())
         await self._input(f"button: {title[:30]}")
         conversation_id = self.conversation_id
-        await self._dialogue(title, lambda: self.deps.rasa.press(conversation_id, pressed.payload), speak=True)
+        await self._dialogue(title, lambda: self.deps.rasa.press_turn(conversation_id, pressed.payload), speak=True)
 
     def playback_finished(self) -> None:
         if self.voice:
@@ -197,7 +197,7 @@ class KioskSession:
         await self.out.send_json(M.UserText(text, "voice").to_dict())
         log.debug("kiosk %s: speech input %r", self.kiosk_id, mask_text(text[:60]))
         await self._input("speech input")
-        replies = await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=False)
+        replies = await self._dialogue(text, lambda: self.deps.rasa.send_turn(self.conversation_id, text), speak=False)
         return [m.text for m in replies if m.text]
 
     async def _pump_voice(self) -> None:
@@ -319,18 +319,18 @@ class KioskSession:
         """A sensor result for the dialogue, with the app's proof that it saw it for this conversation."""
         conversation_id = self.conversation_id
 
-        def report() -> Awaitable[list[BotMessage]]:   # signed when sent (a retry signs anew)
+        def report() -> Awaitable[Turn]:   # signed when sent (a retry signs anew)
             signed = signed_entities(self.deps.sensor_key, conversation_id, intent, entities) \
                 if self.deps.sensor_key else dict(entities)
-            return self.deps.rasa.trigger_intent(conversation_id, intent, signed)
+            return self.deps.rasa.trigger_turn(conversation_id, intent, signed)
 
         return await self._dialogue(f"/{intent}", report, speak=speak)
 
-    async def _dialogue(self, label: str, call: Callable[[], Awaitable[list[BotMessage]]],
+    async def _dialogue(self, label: str, call: Callable[[], Awaitable[Turn]],
                         speak: bool) -> list[BotMessage]:
         async with self._lock:
             try:
-                replies = await call()
+                turn = await call()
             except RasaUnavailable as exc:
                 # the customer's words stay out of the log: what kind of turn, and its length
                 kind = label.split("{", 1)[0] if label.startswith("/") else f"a message of {len(label)} characters"
@@ -340,8 +340,8 @@ class KioskSession:
                 if self._recovering is None or self._recovering.done():
                     self._recovering = self.spawn(self._recover())
                 return []
-        await self._present(replies, speak)
-        return replies
+        await self._present(turn, speak)
+        return turn.messages
 
     async def _recover(self) -> None:
         """Replay what the customer said while Rasa was down, once it answers again. The tracker
@@ -365,8 +365,8 @@ class KioskSession:
             await self.out.send_json(M.Notice("error", "对话服务仍未恢复，已通知工作人员。", "rasa").to_dict())
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, "dialogue_service_down", None)
 
-    async def _present(self, replies: list[BotMessage], speak: bool) -> None:
-        prompted = False
+    async def _present(self, turn: Turn, speak: bool) -> None:
+        replies, prompted = turn.messages, False
         for reply in replies:
             if (reply.custom or {}).get("type") == "prompt":   # a screen instruction, not content
                 prompted = True
@@ -380,7 +380,7 @@ class KioskSession:
         if speak:
             self._say([r.text for r in replies if r.text])
         if replies:
-            self.spawn(self._sync_with_tracker(prompted))
+            self.spawn(self._sync_with_tracker(prompted, turn.tracker))
 
     def _offer(self, reply: BotMessage) -> list[dict]:
         return self.buttons.offer(self.conversation_id, reply)
@@ -424,13 +424,15 @@ class KioskSession:
         await self.out.send_json(M.Bot(text, [], {"type": "face_enrolment_result", "ok": result.ok}).to_dict())
         self._say([text])
 
-    async def _sync_with_tracker(self, prompted: bool = False) -> None:
-        """Read who is identified and what the form asks from Rasa's tracker: the screen shows the
-        name, a keypad or the ID-card prompt from the dialogue's own state, not from reply texts."""
-        try:
-            tracker = await self.deps.rasa.tracker(self.conversation_id, include_events="NONE")
-        except Exception:  # noqa: BLE001 - Rasa down or a bad answer: the screen extras are best effort
-            return
+    async def _sync_with_tracker(self, prompted: bool = False, tracker: dict | None = None) -> None:
+        """Read who is identified and what the form asks from Rasa's tracker (as the turn's own answer
+        carried it; fetched only when it did not): the screen shows the name, a keypad or the ID-card
+        prompt from the dialogue's own state, not from reply texts."""
+        if tracker is None:
+            try:
+                tracker = await self.deps.rasa.tracker(self.conversation_id, include_events="NONE")
+            except Exception:  # noqa: BLE001 - Rasa down or a bad answer: the screen extras are best effort
+                return
         slots = tracker.get("slots") or {}
         if slots.get("identified") and slots.get("customer_id") and self._sealed(slots):
             name = slots.get("customer_name")

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from bot.kiosk import routes
 from bot.kiosk.limits import KioskLimits, TokenBucket
 from bot.kiosk.session import KioskDeps
+from bot.rasa_client import Turn
 
 FRAME = bytes([routes.FRAME])
 
@@ -23,10 +24,13 @@ class FakeRasa:
         self.sent: list[str] = []
         self.release = asyncio.Event()
 
-    async def send(self, sender, text, metadata=None):
+    async def send_turn(self, sender, text):
         self.sent.append(text)
         await self.release.wait()
-        return []
+        return Turn([])
+
+    async def trigger_turn(self, sender, intent, entities=None):
+        return Turn([])
 
     async def trigger_intent(self, sender, intent, entities=None):
         return []

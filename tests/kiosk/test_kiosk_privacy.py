@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.kiosk.session import KioskDeps, KioskSession
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_client import RasaUnavailable, Turn
 
 ID_NUMBER, PHONE, CODE = "11010519491231002X", "13800138002", "123456"
 
@@ -14,11 +14,14 @@ class FakeRasa:
     def __init__(self, down: bool = False, requested: str | None = None) -> None:
         self.down, self.requested, self.sent = down, requested, []
 
-    async def send(self, sender, text, metadata=None):
+    async def send_turn(self, sender, text):
         if self.down:
             raise RasaUnavailable("对话服务暂时无法连接（ConnectError），请稍后再试")
         self.sent.append(text)
-        return []
+        return Turn([])
+
+    async def trigger_turn(self, sender, intent, entities=None):
+        return Turn([])
 
     async def trigger_intent(self, sender, intent, entities=None):
         return []
