@@ -28,6 +28,7 @@ from bot.staff.notices import (
     Handoff,
     Notice,
 )
+from hallbot import payloads
 from identity.masking import mask_text
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,11 @@ class HallBoard:
         ok, staff = await self._call("staff_for", lambda b: b.staff_for(top))
         arrival.staff = _staff_dicts(staff or [])
 
-    async def handoff_requested(self, kiosk_id: str, session_id: str, payload: dict) -> Handoff:
-        """`payload`: the action server's custom message {"type": "handoff", customer_id, business_type,
-        staff: [{staff_id, name}], transcript: [{who, text}], reason?}."""
+    async def handoff_requested(self, kiosk_id: str, session_id: str, payload: payloads.Handoff | dict) -> Handoff:
+        """`payload`: the action server's custom message, `hallbot.payloads.Handoff` (or its dict:
+        read field by field and cleaned, so a malformed one still reaches staff)."""
+        if isinstance(payload, payloads.Handoff):
+            payload = payload.to_dict()
         if not isinstance(payload, dict):
             raise ValueError("转人工通知的内容必须是对象（JSON object）")
         names = _business_names()
