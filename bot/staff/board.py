@@ -300,7 +300,7 @@ class HallBoard:
         "recent": the latest 50 notices of any kind and status, newest first}."""
         self._purge()
         customers = sorted(self._customers.values(), key=lambda a: a.ts, reverse=True)
-        notices = [n for n in reversed(self._notices.values()) if n.status == "open" and n.kind != "departure"]
+        notices = [n for n in reversed(self._notices.values()) if n.status == "open" and n.type != "departure"]
         recent = list(reversed(self._notices.values()))[:50]
         return {"customers": [a.to_dict() for a in customers], "notices": [n.to_dict() for n in notices],
                 "recent": [n.to_dict() for n in recent], "ts": self._clock()}
@@ -321,7 +321,7 @@ class HallBoard:
         while len(self._notices) > self.max_notices:
             self._notices.popitem(last=False)
         self._purge()
-        self._publish({"event": notice.kind, "notice": notice.to_dict()})
+        self._publish({"event": notice.type, "notice": notice.to_dict()})
 
     def _purge(self) -> None:
         now = self._clock()
