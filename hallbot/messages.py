@@ -91,6 +91,15 @@ def _build(cls: type, data: Mapping[str, Any], where: str, skip: frozenset[str] 
     return cls(**kwargs)
 
 
+def _field_doc(f: dataclasses.Field, hint: Any) -> str:
+    optional = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    text = f.name + ("?" if optional else "")
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple and len(args) == 2 and dataclasses.is_dataclass(args[0]):
+        text += ": [" + ", ".join(p.name for p in dataclasses.fields(args[0])) + "]"
+    return text
+
+
 class Message:
     """Base of every message dataclass. Not a dataclass itself, so a family may be frozen or not."""
     type: ClassVar[str]
@@ -134,6 +143,18 @@ class Family:
 
     def __contains__(self, type_name: object) -> bool:
         return type_name in self.classes
+
+    def markdown(self) -> str:
+        """The family as a Markdown table for the docs (a test keeps the docs' copy current):
+        `name?` has a default, `name: [a, b]` is a list of parts with those fields."""
+        rows = [f"| {self.type_key} | fields | what |", "|---|---|---|"]
+        for name, cls in sorted(self.classes.items()):
+            hints = typing.get_type_hints(cls)
+            cells = [_field_doc(f, hints[f.name]) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+            doc = (cls.__doc__ or "").strip()
+            what = "" if doc.startswith(f"{cls.__name__}(") else " ".join(doc.split("\n\n")[0].split())
+            rows.append(f"| `{name}` | {', '.join(cells)} | {what.replace('|', chr(92) + '|')} |")
+        return "\n".join(rows) + "\n"
 
     def from_dict(self, data: Mapping[str, Any]) -> Message:
         if not isinstance(data, Mapping):

@@ -88,6 +88,7 @@ class Bills(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class Arrears(Payload):
+    """What each account owes (only accounts in arrears)."""
     type: ClassVar[str] = "arrears"
     rendered: ClassVar[bool] = True
     items: tuple[ArrearsItem, ...]
@@ -96,6 +97,7 @@ class Arrears(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class ConfirmPayment(Payload):
+    """Asks to confirm paying the account's arrears (with 确认/取消 buttons)."""
     type: ClassVar[str] = "confirm_payment"
     rendered: ClassVar[bool] = True
     account_no: str
@@ -105,6 +107,7 @@ class ConfirmPayment(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class Payment(Payload):
+    """A payment went through; balance_after 0 = settled."""
     type: ClassVar[str] = "payment"
     rendered: ClassVar[bool] = True
     payment_id: str
@@ -116,6 +119,7 @@ class Payment(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class Invoice(Payload):
+    """An invoice was issued (printed at the kiosk's slot)."""
     type: ClassVar[str] = "invoice"
     rendered: ClassVar[bool] = True
     invoice_id: str
@@ -127,6 +131,7 @@ class Invoice(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class Application(Payload):
+    """A business application was filed (new connection, capacity change, ...)."""
     type: ClassVar[str] = "application"
     rendered: ClassVar[bool] = True
     application_id: str
@@ -138,6 +143,7 @@ class Application(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class OutageTicket(Payload):
+    """An outage report was logged; planned_outage when a planned outage covers the address."""
     type: ClassVar[str] = "outage_ticket"
     rendered: ClassVar[bool] = True
     ticket_id: str
@@ -148,6 +154,7 @@ class OutageTicket(Payload):
 @PAYLOADS.register
 @dataclass(frozen=True)
 class Recommendations(Payload):
+    """The customer's predicted services, best first (also offered as buttons)."""
     type: ClassVar[str] = "recommendations"
     rendered: ClassVar[bool] = True
     customer_id: str

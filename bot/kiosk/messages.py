@@ -67,6 +67,7 @@ class Transcript(ScreenMessage):
 @SCREEN.register
 @dataclass(frozen=True)
 class Listening(ScreenMessage):
+    """The customer started (active) or stopped speaking: the page shows or hides its indicator."""
     type: ClassVar[str] = "listening"
     active: bool
 
