@@ -87,3 +87,13 @@ def test_kiosk_js_handles_the_rendered_payloads():
 def test_kiosk_page_loads_the_contract_first():
     html = (STATIC / "kiosk.html").read_text(encoding="utf-8")
     assert html.index("/static/payload_types.js") < html.index("/static/kiosk.js")
+
+
+def test_actions_build_payloads_from_the_contract():
+    """No dict literal payloads in the actions: each json_message is one of hallbot.payloads."""
+    sent = []
+    for path in sorted((ROOT / "actions").glob("*.py")):
+        for match in re.finditer(r"json_message=(\S{0,12})", path.read_text(encoding="utf-8")):
+            sent.append((path.name, match[1]))
+    assert sent, "no json_message in actions/ (renamed?)"
+    assert [s for s in sent if not s[1].startswith("P.")] == []
