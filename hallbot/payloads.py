@@ -4,7 +4,7 @@ the staff board and the kiosk page: one frozen dataclass per payload type.
 Why: these dicts were built in actions/*.py and read in bot/kiosk, bot/staff and bot/static/*.js,
 so renaming a type or a field blanked a screen card without any error. Now the actions build
 these classes, the readers parse with `payload_from_dict`, and tests check domain.yml and the
-page's JS against `PAYLOAD_TYPES` (tests/test_payloads.py). Reading is strict (hallbot.messages):
+page's JS against `PAYLOAD_TYPES` (tests/contracts/test_payloads.py). Reading is strict (hallbot.messages):
 unknown type, missing field or unknown key -> `PayloadError`.
 
 `rendered`: the page shows a card for it (kiosk.js `custom()` must handle it); the others are
@@ -241,7 +241,7 @@ def javascript() -> str:
     fields = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in sorted(PAYLOAD_TYPES.items())}  # type: ignore[arg-type]
     rendered = sorted(name for name, cls in PAYLOAD_TYPES.items() if getattr(cls, "rendered", False))
     lines = ["// Generated from hallbot/payloads.py by `python -m hallbot.payloads --js`: do not edit.",
-             "// The custom payloads a reply may carry and their fields (tests/test_payloads.py checks it).",
+             "// The custom payloads a reply may carry and their fields (tests/contracts/test_payloads.py checks it).",
              "const PAYLOAD_FIELDS = Object.freeze({"]
     lines += [f"  {json.dumps(name)}: {json.dumps(names)}," for name, names in fields.items()]
     lines += ["});", f"const RENDERED_PAYLOADS = Object.freeze({json.dumps(rendered)});", ""]

@@ -1,5 +1,5 @@
 // Generated from hallbot/payloads.py by `python -m hallbot.payloads --js`: do not edit.
-// The custom payloads a reply may carry and their fields (tests/test_payloads.py checks it).
+// The custom payloads a reply may carry and their fields (tests/contracts/test_payloads.py checks it).
 const PAYLOAD_FIELDS = Object.freeze({
   "application": ["application_id", "kind", "status", "account_no"],
   "arrears": ["items"],
