@@ -97,3 +97,10 @@ def test_actions_build_payloads_from_the_contract():
             sent.append((path.name, match[1]))
     assert sent, "no json_message in actions/ (renamed?)"
     assert [s for s in sent if not s[1].startswith("P.")] == []
+
+
+def test_console_shows_payloads_and_flags_the_ones_outside_the_contract():
+    from bot.chat import describe_payload
+
+    assert describe_payload({"type": "error", "code": "forbidden"}) == '   [error] {"code": "forbidden"}'
+    assert "不符合约定" in describe_payload({"type": "bill"})
