@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.billing import AccountFormValidation
 from actions.services import ask_to_identify_first, business, current_customer, guarded
 from actions.trust import trusted_customer_id
+from hallbot import payloads as P
 
 # The form that just finished decides what kind of application to file.
 FORM_TO_APPLICATION = {
@@ -130,8 +131,7 @@ class ActionSubmitApplication(Action):
         app = business().create_application(kind, customer_id=customer.customer_id, account_no=account_no, details=details)
         dispatcher.utter_message(
             text=f"{title}申请已提交，受理编号{app.application_id}。工作人员会在1个工作日内联系您，请保持电话畅通。",
-            json_message={"type": "application", "application_id": app.application_id, "kind": kind,
-                          "status": app.status, "account_no": account_no})
+            json_message=P.Application(app.application_id, kind, app.status, account_no).to_dict())
         return reset
 
 
@@ -150,8 +150,7 @@ class ActionReportOutage(Action):
         planned = f"该地址处于计划停电范围：{ticket.planned_outage}。" if ticket.planned_outage else ""
         dispatcher.utter_message(
             text=f"已为您登记停电报修，工单号{ticket.ticket_id}。{planned}抢修人员会尽快联系您，紧急情况请拨打95598。",
-            json_message={"type": "outage_ticket", "ticket_id": ticket.ticket_id, "address": ticket.address,
-                          "planned_outage": ticket.planned_outage})
+            json_message=P.OutageTicket(ticket.ticket_id, ticket.address, ticket.planned_outage).to_dict())
         return [SlotSet("address", None)]
 
 

@@ -13,6 +13,7 @@ from actions.services import ask_to_identify_first, business, current_customer, 
 from actions.trust import trusted_customer_id
 from business import clock
 from business.adapter import Account, Bill
+from hallbot import payloads as P
 from identity.account_number import InvalidNumber, parse_account_no
 
 
@@ -72,12 +73,12 @@ class ActionQueryBill(Action):
                 lines.append(f"户号{account.account_no}没有{period or '近期'}的账单")
                 continue
             lines.append(f"户号{account.account_no}：{describe_bill(bills[0])}")
-            bills_out.append({"account_no": account.account_no, "period": bills[0].period,
-                              "kwh": str(bills[0].kwh), "amount": str(bills[0].amount), "paid": bills[0].paid})
+            bills_out.append(P.BillLine(account.account_no, bills[0].period, str(bills[0].kwh), str(bills[0].amount),
+                                        bills[0].paid))
         if not lines:
             dispatcher.utter_message(text="您名下没有用电户号。")
         else:
-            dispatcher.utter_message(text="。".join(lines) + "。", json_message={"type": "bills", "bills": bills_out})
+            dispatcher.utter_message(text="。".join(lines) + "。", json_message=P.Bills(tuple(bills_out)).to_dict())
         business().record_event(customer.customer_id, channel="robot", kind="query_bill")
         return [SlotSet("pending_request", None), SlotSet("period", None)]
 
@@ -98,8 +99,8 @@ class ActionQueryArrears(Action):
         else:
             text = "；".join(f"户号{a.account_no}欠费{yuan(amount)}" for a, amount in owing)
             dispatcher.utter_message(text=f"{text}。需要现在缴费吗？", buttons=[{"title": "现在缴费", "payload": "/pay_bill"}],
-                                     json_message={"type": "arrears", "items": [
-                                         {"account_no": a.account_no, "amount": str(amount)} for a, amount in owing]})
+                                     json_message=P.Arrears(tuple(P.ArrearsItem(a.account_no, str(amount))
+                                                                  for a, amount in owing)).to_dict())
         business().record_event(customer.customer_id, channel="robot", kind="query_arrears")
         return [SlotSet("pending_request", None), SlotSet("offered_service", "pay_bill" if owing else None)]
 
@@ -166,7 +167,7 @@ class ActionAskPaymentConfirmed(Action):
         amount = business().arrears(account_no)
         dispatcher.utter_message(text=f"户号{account_no}当前应缴{yuan(amount)}，确认缴纳吗？",
                                  buttons=[{"title": "确认缴费", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}],
-                                 json_message={"type": "confirm_payment", "account_no": account_no, "amount": str(amount)})
+                                 json_message=P.ConfirmPayment(account_no, str(amount)).to_dict())
         return []
 
 
@@ -193,8 +194,8 @@ class ActionPayBill(Action):
         dispatcher.utter_message(
             text=f"缴费成功：户号{account_no}缴纳{yuan(payment.amount)}，{left}。需要打印发票吗？",
             buttons=[{"title": "打印发票", "payload": "/print_invoice"}, {"title": "不用了", "payload": "/deny"}],
-            json_message={"type": "payment", "payment_id": payment.payment_id, "account_no": account_no,
-                          "amount": str(payment.amount), "balance_after": str(payment.balance_after)})
+            json_message=P.Payment(payment.payment_id, account_no, str(payment.amount),
+                                   str(payment.balance_after)).to_dict())
         return reset
 
 
@@ -218,7 +219,7 @@ class ActionPrintInvoice(Action):
         year, month = invoice.period.split("-")
         dispatcher.utter_message(
             text=f"户号{invoice.account_no}{year}年{int(month)}月的电费发票已开具，金额{yuan(invoice.amount)}，请在屏幕下方出票口取走。",
-            json_message={"type": "invoice", "invoice_id": invoice.invoice_id, "account_no": invoice.account_no,
-                          "period": invoice.period, "amount": str(invoice.amount)})
+            json_message=P.Invoice(invoice.invoice_id, invoice.account_no, invoice.period,
+                                   str(invoice.amount)).to_dict())
         return [SlotSet("pending_request", None), SlotSet("period", None)]
 

@@ -8,6 +8,7 @@ from actions.identity import recommendation_reply
 from actions.intent_names import BUSINESS_TYPES, display_name
 from actions.services import ask_to_identify_first, business, current_customer, guarded, honorific
 from actions.trust import has_second_factor, trusted_customer_id
+from hallbot import payloads as P
 
 # What accepting an offered service starts (forms start by running the form action).
 SERVICE_STARTERS = {
@@ -89,14 +90,13 @@ class ActionHandoff(Action):
         staff = business().staff_for(business_type)
         customer_id = trusted_customer_id(tracker)
         business().record_event(customer_id, channel="robot", kind="handoff", text=business_type)
-        transcript = [{"who": "customer" if e["event"] == "user" else "robot", "text": e.get("text")}
+        transcript = [P.TranscriptLine("customer" if e["event"] == "user" else "robot", e["text"])
                       for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
         who = f"工作人员{staff[0].name}" if staff else "值班工作人员"
         dispatcher.utter_message(
             text=f"好的，已通知{who}，马上过来为您办理{display_name(wanted)}，请稍候。",
-            json_message={"type": "handoff", "customer_id": customer_id, "business_type": business_type,
-                          "staff": [{"staff_id": s.staff_id, "name": s.name} for s in staff[:3]],
-                          "transcript": transcript[-20:]})
+            json_message=P.Handoff(customer_id, business_type, tuple(P.StaffRef(s.staff_id, s.name) for s in staff[:3]),
+                                   tuple(transcript[-20:])).to_dict())
         return [SlotSet("pending_request", None)]
 
 
@@ -141,8 +141,7 @@ class ActionEnrolFace(Action):
             return []
         business().record_event(customer.customer_id, channel="robot", kind="face_consent")
         dispatcher.utter_message(text=f"谢谢{honorific(customer)}。请正对摄像头保持两秒，我来为您登记人脸。",
-                                 json_message={"type": "face_enrolment", "customer_id": customer.customer_id,
-                                               "consent": True})
+                                 json_message=P.FaceEnrolment(customer.customer_id, consent=True).to_dict())
         return []
 
 

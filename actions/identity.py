@@ -13,6 +13,7 @@ from actions.intent_names import SERVICE_INTENTS
 from actions.services import business, guarded, honorific, sms
 from actions.trust import identity_slots, proven_sensor_entities, trusted_customer_id
 from business.adapter import BusinessError, Customer
+from hallbot import payloads as P
 from identity.account_number import InvalidNumber, mask_phone, parse_account_no, parse_phone
 from identity.id_number import InvalidIdNumber, normalize
 from identity.id_number import parse as parse_id
@@ -47,9 +48,8 @@ def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, l
     dispatcher.utter_message(
         text=f"{lead}{top.reason}，需要现在为您办理“{top.title}”吗？",
         buttons=buttons,
-        json_message={"type": "recommendations", "customer_id": customer.customer_id,
-                      "items": [{"code": r.service_code, "title": r.title, "reason": r.reason,
-                                 "intent": r.intent, "score": r.score} for r in recs]},
+        json_message=P.Recommendations(customer.customer_id, tuple(
+            P.Recommendation(r.service_code, r.title, r.reason, r.intent, r.score) for r in recs)).to_dict(),
     )
     return [SlotSet("offered_service", intents[0] or f"service:{top.service_code}")]
 
@@ -121,12 +121,12 @@ class ActionIdCardFailed(Action):
         if failures >= MAX_ID_CARD_FAILURES:
             dispatcher.utter_message(
                 text="身份核验仍未通过，我已请工作人员过来协助您，请稍候。",
-                json_message={"type": "staff_intervention", "reason": reason or "id_card_mismatch"})
+                json_message=P.StaffIntervention(reason or "id_card_mismatch").to_dict())
             return [SlotSet("id_card_failures", 0), SlotSet("identity_failed", True)]
         hints = {"read_error": "没有读到身份证信息，请把身份证平放在读卡区",
                  "lookup_error": "系统暂时无法完成身份证核验", "check_error": "系统暂时无法完成身份证核验"}
         hint = hints.get(reason or "", "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头")
-        dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message={"type": "prompt", "kind": "id_card"})
+        dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message=P.Prompt("id_card").to_dict())
         return [SlotSet("id_card_failures", float(failures))]
 
 
@@ -172,8 +172,8 @@ class ActionIdentityConfirmed(Action):
             dispatcher.utter_message(text=f"身份确认成功，{tracker.get_slot('customer_name')}您好！")
             return reset
         dispatcher.utter_message(text="身份确认没有成功，我已通知工作人员过来帮您办理，请稍候。",
-                                 json_message={"type": "handoff", "reason": "identity_failed",
-                                               "pending_request": tracker.get_slot("pending_request")})
+                                 json_message=P.Handoff(reason="identity_failed",
+                                                        pending_request=tracker.get_slot("pending_request")).to_dict())
         return reset
 
 

@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from business.adapter import BusinessError, BusinessSystem, Customer
+from hallbot import payloads as P
 from identity.id_number import InvalidIdNumber
 from identity.id_number import parse as parse_id
 from identity.sms import SmsVerifier, default_verifier
@@ -57,7 +58,7 @@ def ask_to_identify_first(dispatcher: CollectingDispatcher, what: str = "办理"
 
 def say_business_error(dispatcher: CollectingDispatcher, error: BusinessError) -> None:
     log.warning("business error %s: %s", error.code, error.message)
-    dispatcher.utter_message(text=error.message, json_message={"type": "error", "code": error.code})
+    dispatcher.utter_message(text=error.message, json_message=P.Error(error.code).to_dict())
 
 
 def guarded(func: Callable[..., Awaitable[list[dict[str, Any]]]]):
@@ -73,7 +74,7 @@ def guarded(func: Callable[..., Awaitable[list[dict[str, Any]]]]):
         except Exception:
             log.exception("action %s failed", self.name())
             dispatcher.utter_message(text="抱歉，系统出了点问题，我已经通知工作人员，请稍候。",
-                                     json_message={"type": "error", "code": "internal"})
+                                     json_message=P.Error("internal").to_dict())
         return []
 
     return run

@@ -3,18 +3,31 @@
 
 A trainer's tool on the robot's own machine: it reads Rasa's token and the sensor key from var/
 (identity.keys), so it can press buttons and sign simulated sensor events as the app does.
-Typed lines are always text, as at the kiosk."""
+Typed lines are always text, as at the kiosk. A reply's custom payload (the kiosk's card) is shown
+as one line, checked against hallbot.payloads, so a trainer sees a payload the screen would not draw."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from hallbot.payloads import PayloadError, payload_from_dict
 from identity import keys
 from identity.proof import signed_entities
 
 HELP = "输入消息回车发送；数字选择按钮；:face 客户号 模拟刷脸；:left 顾客离开；:event 意图 k=v；:quit 退出"
+
+
+def describe_payload(custom: dict) -> str:
+    """One line for a reply's custom payload: its type and fields, or why the kiosk would not draw it."""
+    try:
+        payload = payload_from_dict(custom)
+    except PayloadError as error:
+        return f"   (卡片不符合约定: {error})"
+    fields = {k: v for k, v in payload.to_dict().items() if k != "type"}
+    return f"   [{payload.type}] {json.dumps(fields, ensure_ascii=False)}"
 
 
 def render(messages: list[BotMessage]) -> list[dict[str, str]]:
@@ -22,6 +35,8 @@ def render(messages: list[BotMessage]) -> list[dict[str, str]]:
     for message in messages:
         if message.text:
             print(f"机器人: {message.text}")
+        if message.custom:
+            print(describe_payload(message.custom))
         for button in message.buttons:
             buttons.append(button)
             print(f"   [{len(buttons)}] {button['title']}")

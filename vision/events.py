@@ -1,52 +1,59 @@
 """Messages the vision pipeline emits. Plain dataclasses so the app server can turn them
-into FSM triggers / Rasa external events without knowing the engine behind them."""
+into FSM triggers / Rasa external events without knowing the engine behind them. The
+convention (explicit `type`, to_dict/from_dict, the VISION registry) is hallbot.messages."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from hallbot.messages import Family, Message
+
+VISION = Family("vision event")
 
 
 @dataclass(frozen=True)
-class VisionEvent:
+class VisionEvent(Message):
     session_id: str
     ts: float
 
-    @property
-    def type(self) -> str:
-        return type(self).__name__
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **asdict(self)}
-
-
+@VISION.register
 @dataclass(frozen=True)
 class InvalidImage(VisionEvent):
     """The frame could not be decoded (corrupt JPEG, wrong shape...)."""
+    type: ClassVar[str] = "InvalidImage"
     reason: str = ""
 
 
+@VISION.register
 @dataclass(frozen=True)
 class NoFace(VisionEvent):
-    pass
+    type: ClassVar[str] = "NoFace"
 
 
+@VISION.register
 @dataclass(frozen=True)
 class MultipleFaces(VisionEvent):
     """Several faces in view; the largest (nearest) one, `chosen_bbox`, is the one served."""
+    type: ClassVar[str] = "MultipleFaces"
     count: int = 0
     chosen_bbox: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
+@VISION.register
 @dataclass(frozen=True)
 class QualityRejected(VisionEvent):
     """The face is not usable for recognition yet; `reason` is one of
     too_small / not_frontal / blurry / too_dark / too_bright."""
+    type: ClassVar[str] = "QualityRejected"
     reason: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+@VISION.register
 @dataclass(frozen=True)
 class FaceRecognized(VisionEvent):
+    type: ClassVar[str] = "FaceRecognized"
     customer_id: str = ""
     face_id: str = ""
     score: float = 0.0
@@ -57,16 +64,20 @@ class FaceRecognized(VisionEvent):
     recently_served: bool = False
 
 
+@VISION.register
 @dataclass(frozen=True)
 class UnknownFace(VisionEvent):
     """A good face that matches nobody confidently (score below threshold or margin too small)."""
+    type: ClassVar[str] = "UnknownFace"
     best_score: float = 0.0
     margin: float = 0.0
     track_id: int = 0
 
 
+@VISION.register
 @dataclass(frozen=True)
 class EnrolmentResult(VisionEvent):
+    type: ClassVar[str] = "EnrolmentResult"
     ok: bool = False
     customer_id: str = ""
     face_id: str = ""
@@ -78,20 +89,26 @@ class EnrolmentResult(VisionEvent):
     retry: bool = False  # ask for a second live capture
 
 
+@VISION.register
 @dataclass(frozen=True)
 class StaffIntervention(VisionEvent):
+    type: ClassVar[str] = "StaffIntervention"
     reason: str = ""
     customer_id: str = ""
 
 
+@VISION.register
 @dataclass(frozen=True)
 class IdCardError(VisionEvent):
+    type: ClassVar[str] = "IdCardError"
     code: str = ""
     message: str = ""
 
 
+@VISION.register
 @dataclass(frozen=True)
 class EmotionSample(VisionEvent):
+    type: ClassVar[str] = "EmotionSample"
     label: str = ""
     confidence: float = 0.0
     probabilities: dict[str, float] = field(default_factory=dict)

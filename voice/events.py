@@ -1,58 +1,69 @@
 """Messages the voice pipeline emits (wyoming style: dataclasses with a JSON form).
-Transports send `to_dict()` as JSON and BotAudio.pcm as a binary frame."""
+Transports send `to_dict()` as JSON and BotAudio.pcm as a binary frame. The convention
+(explicit `type`, to_dict/from_dict, the VOICE registry) is hallbot.messages; not frozen
+because the pipeline fills StageTimings in as a turn goes."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from hallbot.messages import Family, Message
+
+VOICE = Family("voice event")
 
 
 @dataclass
-class VoiceEvent:
+class VoiceEvent(Message):
     session_id: str
 
-    @property
-    def type(self) -> str:
-        return type(self).__name__
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["type"] = self.type
-        return data
-
-
+@VOICE.register
 @dataclass
 class SpeechStarted(VoiceEvent):
+    type: ClassVar[str] = "SpeechStarted"
     t: float  # audio time (s) since the session started
 
 
+@VOICE.register
 @dataclass
 class SpeechStopped(VoiceEvent):
+    type: ClassVar[str] = "SpeechStopped"
     t: float
     duration_s: float
 
 
+@VOICE.register
 @dataclass
 class Transcript(VoiceEvent):
+    type: ClassVar[str] = "Transcript"
     text: str
     final: bool
     turn_id: int = 0
     raw_text: str = ""
 
 
+@VOICE.register
 @dataclass
 class EchoIgnored(VoiceEvent):
     """A transcript that repeats what the robot just said: its own voice through the mic."""
+    type: ClassVar[str] = "EchoIgnored"
     text: str
     turn_id: int = 0
 
 
+@VOICE.register
 @dataclass
 class BotText(VoiceEvent):
+    type: ClassVar[str] = "BotText"
     text: str
     turn_id: int = 0
 
 
+@VOICE.register
 @dataclass
 class BotAudio(VoiceEvent):
+    type: ClassVar[str] = "BotAudio"
     pcm: bytes            # PCM16 little-endian mono
     sample_rate: int
     turn_id: int
@@ -60,40 +71,59 @@ class BotAudio(VoiceEvent):
     text: str = ""        # the sentence being said
     last: bool = False
 
-    def to_dict(self) -> dict:  # audio goes as a binary frame, not in JSON
+    derived_keys: ClassVar[frozenset[str]] = frozenset({"bytes"})
+
+    def to_dict(self) -> dict[str, Any]:  # audio goes as a binary frame, not in JSON: its length instead
         return {"type": self.type, "session_id": self.session_id, "sample_rate": self.sample_rate,
                 "turn_id": self.turn_id, "seq": self.seq, "text": self.text, "last": self.last,
                 "bytes": len(self.pcm)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], pcm: bytes = b"") -> BotAudio:
+        """`pcm`: the binary frame that followed the JSON."""
+        if isinstance(data, Mapping) and "pcm" in data:
+            raise ValueError("BotAudio: pcm travels as a binary frame, not in the JSON")
+        return super().from_dict({**data, "pcm": pcm})
 
+
+@VOICE.register
 @dataclass
 class PlaybackCancelled(VoiceEvent):
+    type: ClassVar[str] = "PlaybackCancelled"
     turn_id: int
     reason: str           # "barge-in" | "superseded" | "closed"
     latency_ms: float = 0.0  # from the user's speech onset to the cancel (audio time)
 
 
+@VOICE.register
 @dataclass
 class Reprompt(VoiceEvent):
+    type: ClassVar[str] = "Reprompt"
     count: int
     text: str
 
 
+@VOICE.register
 @dataclass
 class SilenceTimeout(VoiceEvent):
     """No answer after the last re-prompt: the session FSM may say goodbye."""
+    type: ClassVar[str] = "SilenceTimeout"
     reprompts: int
 
 
+@VOICE.register
 @dataclass
 class VoiceError(VoiceEvent):
+    type: ClassVar[str] = "VoiceError"
     message: str
     turn_id: int = 0
 
 
+@VOICE.register
 @dataclass
 class StageTimings(VoiceEvent):
     """Wall-clock times (time.monotonic) of one turn's stages, and latencies in ms."""
+    type: ClassVar[str] = "StageTimings"
     turn_id: int
     text: str = ""
     speech_end: float = 0.0    # the user stopped speaking (last voiced frame)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from . import messages as M
 from .limits import KioskLimits, TokenBucket
 from .session import KioskDeps, KioskSession
 
@@ -83,7 +84,7 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
         """A dialogue-bound message: rate limited, and at most max_queued wait for their turn."""
         if len(queued) >= limits.max_queued or not bucket.take():
             coro.close()
-            await out.send_json({"type": "notice", "level": "warning", "component": "protocol", "text": TOO_FAST})
+            await out.send_json(M.Notice("warning", TOO_FAST, "protocol").to_dict())
             return
         task = session.spawn(coro)
         queued.add(task)
@@ -98,17 +99,15 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                     try:
                         await session.audio(resampler.push(A.pcm16_to_float(body)))
                     except (A.AudioError, ValueError) as exc:
-                        await out.send_json({"type": "notice", "level": "error", "component": "audio",
-                                             "text": f"麦克风数据无法识别：{exc}"})
+                        await out.send_json(M.Notice("error", f"麦克风数据无法识别：{exc}", "audio").to_dict())
                 elif tag == FRAME:
                     if len(body) > limits.max_frame_bytes:
-                        await out.send_json({"type": "notice", "level": "error", "component": "camera",
-                                             "text": f"camera frame too large ({len(body)} bytes)"})
+                        await out.send_json(M.Notice("error", f"camera frame too large ({len(body)} bytes)",
+                                                     "camera").to_dict())
                     else:
                         session.frame(bytes(body))
                 else:
-                    await out.send_json({"type": "notice", "level": "error", "component": "protocol",
-                                         "text": f"unknown binary tag {tag}"})
+                    await out.send_json(M.Notice("error", f"unknown binary tag {tag}", "protocol").to_dict())
             elif msg.type == WSMsgType.TEXT:
                 try:
                     data = json.loads(msg.data)
@@ -130,8 +129,7 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                     else:
                         raise ValueError(f"unknown message type {kind!r}")
                 except (ValueError, TypeError, AttributeError, A.AudioError) as exc:
-                    await out.send_json({"type": "notice", "level": "error", "component": "protocol",
-                                         "text": f"bad message: {exc}"})
+                    await out.send_json(M.Notice("error", f"bad message: {exc}", "protocol").to_dict())
             elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
     finally:

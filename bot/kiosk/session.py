@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.buttons import KIOSK_MENU, OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, Turn, clean_text
+from hallbot import payloads as P
 from identity.masking import mask_for_slot, mask_text
 from identity.proof import ProofError, check_seal, signed_entities
 
@@ -368,15 +369,16 @@ class KioskSession:
     async def _present(self, turn: Turn, speak: bool) -> None:
         replies, prompted = turn.messages, False
         for reply in replies:
-            if (reply.custom or {}).get("type") == "prompt":   # a screen instruction, not content
+            payload = self._payload(reply.custom)
+            if isinstance(payload, P.Prompt):   # a screen instruction, not content
                 prompted = True
                 if reply.text:
                     await self.out.send_json(M.Bot(reply.text, self._offer(reply)).to_dict())
-                await self._prompt(reply.custom)
+                await self._prompt(payload)
                 continue
             await self.out.send_json(M.Bot(reply.text, self._offer(reply), reply.custom).to_dict())
-            if reply.custom:
-                await self._custom(reply.custom)
+            if payload is not None:
+                await self._custom(payload)
         if speak:
             self._say([r.text for r in replies if r.text])
         if replies:
@@ -385,22 +387,32 @@ class KioskSession:
     def _offer(self, reply: BotMessage) -> list[dict]:
         return self.buttons.offer(self.conversation_id, reply)
 
-    async def _prompt(self, payload: dict) -> None:
-        if payload.get("kind") == "id_card":
+    def _payload(self, custom: dict | None) -> P.Payload | None:
+        """The reply's custom payload per the contract (hallbot.payloads); one that does not parse
+        still goes to the page as it is, but the session acts on none of it."""
+        if not custom:
+            return None
+        try:
+            return P.payload_from_dict(custom)
+        except P.PayloadError as error:
+            log.warning("kiosk %s: reply payload outside the contract: %s", self.kiosk_id, error)
+            return None
+
+    async def _prompt(self, payload: P.Prompt) -> None:
+        if payload.kind == "id_card":
             self._consent_asked_in = self.conversation_id
             await self._move("verification_started", "ID card requested", "verifying")
             await self.out.send_json(M.Prompt("id_card", "请把身份证放在读卡区").to_dict())
 
-    async def _custom(self, payload: dict) -> None:
-        kind = payload.get("type")
-        if kind == "handoff":
-            await self._move("handoff_requested", f"handoff: {payload.get('business_type')}", "handoff requested")
+    async def _custom(self, payload: P.Payload) -> None:
+        if isinstance(payload, P.Handoff):
+            await self._move("handoff_requested", f"handoff: {payload.business_type}", "handoff requested")
             self.spawn(self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload))
-        elif kind == "staff_intervention":
+        elif isinstance(payload, P.StaffIntervention):
             await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
-                              str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
-        elif kind == "face_enrolment" and payload.get("consent"):
-            self.spawn(self._enrol_face(str(payload.get("customer_id") or "")))
+                              payload.reason or "staff_intervention", self.fsm.customer_id)
+        elif isinstance(payload, P.FaceEnrolment) and payload.consent:
+            self.spawn(self._enrol_face(payload.customer_id))
 
     async def _enrol_face(self, customer_id: str) -> None:
         from .consent import FACE_CONSENT_VERSION
@@ -421,7 +433,7 @@ class KioskSession:
         result = await asyncio.to_thread(faces.enrol_image, customer_id, frame)
         text = "人脸登记成功，下次来营业厅就可以刷脸办理了。" if result.ok else \
             "这次没有拍清楚您的人脸，请摘下帽子或眼镜，正对摄像头后再试一次。"
-        await self.out.send_json(M.Bot(text, [], {"type": "face_enrolment_result", "ok": result.ok}).to_dict())
+        await self.out.send_json(M.Bot(text, [], P.FaceEnrolmentResult(result.ok).to_dict()).to_dict())
         self._say([text])
 
     async def _sync_with_tracker(self, prompted: bool = False, tracker: dict | None = None) -> None:
@@ -534,5 +546,5 @@ class KioskSession:
             return
         who = notice.acked_by_name or ""
         text = f"工作人员{who}已收到，马上过来为您服务。"
-        await self.out.send_json(M.Bot(text, [], {"type": "staff_coming", "staff": who or "工作人员"}).to_dict())
+        await self.out.send_json(M.Bot(text, [], P.StaffComing(who or "工作人员").to_dict()).to_dict())
         self._say([text])

@@ -28,6 +28,7 @@ from bot.staff.notices import (
     Handoff,
     Notice,
 )
+from hallbot import payloads
 from identity.masking import mask_text
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,11 @@ class HallBoard:
         ok, staff = await self._call("staff_for", lambda b: b.staff_for(top))
         arrival.staff = _staff_dicts(staff or [])
 
-    async def handoff_requested(self, kiosk_id: str, session_id: str, payload: dict) -> Handoff:
-        """`payload`: the action server's custom message {"type": "handoff", customer_id, business_type,
-        staff: [{staff_id, name}], transcript: [{who, text}], reason?}."""
+    async def handoff_requested(self, kiosk_id: str, session_id: str, payload: payloads.Handoff | dict) -> Handoff:
+        """`payload`: the action server's custom message, `hallbot.payloads.Handoff` (or its dict:
+        read field by field and cleaned, so a malformed one still reaches staff)."""
+        if isinstance(payload, payloads.Handoff):
+            payload = payload.to_dict()
         if not isinstance(payload, dict):
             raise ValueError("转人工通知的内容必须是对象（JSON object）")
         names = _business_names()
@@ -297,7 +300,7 @@ class HallBoard:
         "recent": the latest 50 notices of any kind and status, newest first}."""
         self._purge()
         customers = sorted(self._customers.values(), key=lambda a: a.ts, reverse=True)
-        notices = [n for n in reversed(self._notices.values()) if n.status == "open" and n.kind != "departure"]
+        notices = [n for n in reversed(self._notices.values()) if n.status == "open" and n.type != "departure"]
         recent = list(reversed(self._notices.values()))[:50]
         return {"customers": [a.to_dict() for a in customers], "notices": [n.to_dict() for n in notices],
                 "recent": [n.to_dict() for n in recent], "ts": self._clock()}
@@ -318,7 +321,7 @@ class HallBoard:
         while len(self._notices) > self.max_notices:
             self._notices.popitem(last=False)
         self._purge()
-        self._publish({"event": notice.kind, "notice": notice.to_dict()})
+        self._publish({"event": notice.type, "notice": notice.to_dict()})
 
     def _purge(self) -> None:
         now = self._clock()

@@ -1,13 +1,18 @@
 """What the hall staff console shows: notices from the kiosks, as plain dataclasses that serialise
-to the JSON the console page and the board's subscribers receive."""
+to the JSON the console page and the board's subscribers receive. The convention (explicit `type`,
+sent as "kind", to_dict/from_dict, the NOTICES registry) is hallbot.messages; not frozen because
+the board marks a notice acknowledged."""
 from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from hallbot.messages import Family, Message
+
 _ids = itertools.count(1)
+NOTICES = Family("staff notice", type_key="kind")
 
 # Display names (Chinese) for codes of the business system.
 CUSTOMER_TYPES = {"loyal": "忠诚客户", "potential": "潜力客户", "marginal": "边缘客户", "churned": "流失客户"}
@@ -47,11 +52,13 @@ def _new_id() -> str:
 
 
 @dataclass
-class Notice:
+class Notice(Message):
     """Common to every notice: where it comes from and who took care of it."""
     kiosk_id: str
     session_id: str
-    kind: ClassVar[str] = "notice"
+    type: ClassVar[str] = "notice"
+    type_key: ClassVar[str] = "kind"        # the console page reads `kind`
+    derived_keys: ClassVar[frozenset[str]] = frozenset({"kind_name", "reason_text"})
     kind_name: ClassVar[str] = "通知"
     id: str = field(default_factory=_new_id, kw_only=True)
     ts: float = field(default_factory=time.time, kw_only=True)
@@ -65,12 +72,13 @@ class Notice:
         return self.acked_by.get("name") if self.acked_by else None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"kind": self.kind, "kind_name": self.kind_name, **asdict(self)}
+        d = {**super().to_dict(), "kind_name": self.kind_name}
         if "reason" in d:
             d["reason_text"] = reason_text(d["reason"])
         return d
 
 
+@NOTICES.register
 @dataclass
 class Arrival(Notice):
     """A customer stepped up to a kiosk; who they are and what they probably came for."""
@@ -81,10 +89,11 @@ class Arrival(Notice):
     staff: list[dict] = field(default_factory=list)                # [{staff_id, name, skills}]
     recently_served: bool = False
     left_at: float | None = None                                   # set when the customer walks away
-    kind: ClassVar[str] = "arrival"
+    type: ClassVar[str] = "arrival"
     kind_name: ClassVar[str] = "客户到达"
 
 
+@NOTICES.register
 @dataclass
 class Handoff(Notice):
     """The robot could not help (or the customer asked for a person): staff should take over."""
@@ -95,24 +104,26 @@ class Handoff(Notice):
     reason: str = ""
     transcript: list[dict] = field(default_factory=list)           # [{who: customer|robot, text}]
     staff: list[dict] = field(default_factory=list)
-    kind: ClassVar[str] = "handoff"
+    type: ClassVar[str] = "handoff"
     kind_name: ClassVar[str] = "转人工"
 
 
+@NOTICES.register
 @dataclass
 class EnrolmentAssist(Notice):
     """Face enrolment (or identity check) needs a person next to the customer."""
     reason: str = ""
     customer_id: str | None = None
     name: str = ""
-    kind: ClassVar[str] = "enrolment_assist"
+    type: ClassVar[str] = "enrolment_assist"
     kind_name: ClassVar[str] = "协助登记"
 
 
+@NOTICES.register
 @dataclass
 class Departure(Notice):
     """The customer left the kiosk (informational; nothing to take care of)."""
     customer_id: str | None = None
     name: str = ""
-    kind: ClassVar[str] = "departure"
+    type: ClassVar[str] = "departure"
     kind_name: ClassVar[str] = "客户离开"

@@ -165,7 +165,8 @@
     while (cards.children.length > 3) cards.lastChild.remove();
   }
   const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
-  function custom(c) {
+  function custom(c) {   // payload types and fields: hallbot/payloads.py (copy in payload_types.js)
+    if (!(c.type in PAYLOAD_FIELDS)) console.warn("payload outside the contract:", c.type);
     if (c.type === "bills") {
       card(`<b>账单</b><table><tr><th>户号</th><th>账期</th><th>电量</th><th>金额</th><th>状态</th></tr>${
         c.bills.map((b) => `<tr><td>${esc(b.account_no)}</td><td>${esc(b.period)}</td><td>${esc(b.kwh)} 度</td><td class="amount">${yuan(b.amount)}</td><td>${b.paid ? "已缴" : "未缴"}</td></tr>`).join("")}</table>`, "bills");

@@ -15,7 +15,7 @@ import json
 import logging
 
 from .. import audio as A
-from ..events import BotAudio
+from ..events import BotAudio, VoiceError
 from ..pipeline import VoicePipeline
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def serve_session(ws, pipeline: VoicePipeline, session_id: str) -> None:
                 try:
                     await session.feed_audio(resampler.push(A.pcm16_to_float(msg.data)))
                 except A.AudioError as exc:
-                    await ws.send_str(json.dumps({"type": "VoiceError", "session_id": session_id, "message": str(exc)}))
+                    await ws.send_str(json.dumps(VoiceError(session_id, str(exc)).to_dict()))
             elif msg.type == WSMsgType.TEXT:
                 try:
                     data = json.loads(msg.data)
@@ -56,7 +56,7 @@ async def serve_session(ws, pipeline: VoicePipeline, session_id: str) -> None:
                     else:
                         raise ValueError(f"unknown message type {kind!r}")
                 except (ValueError, KeyError, TypeError, A.AudioError) as exc:
-                    await ws.send_str(json.dumps({"type": "VoiceError", "session_id": session_id, "message": f"bad message: {exc}"}))
+                    await ws.send_str(json.dumps(VoiceError(session_id, f"bad message: {exc}").to_dict()))
             elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                 break
     finally:
