@@ -85,11 +85,11 @@ def cmd_delete(args) -> int:
 
 
 def cmd_idcard_read(args) -> int:
-    from .idcard.base import IdCardReadError
-    from .idcard.simulator import DirectorySimulator
+    from identity.idcard.base import IdCardReadError
+    from identity.idcard.simulator import DirectorySimulator
     try:
         if args.port:
-            from .idcard.serial_reader import SamSerialReader, open_serial
+            from identity.idcard.serial_reader import SamSerialReader, open_serial
             card = SamSerialReader(open_serial(args.port, args.baud)).read()
         else:
             card = DirectorySimulator(args.simulator or Path("var/idcard-sim")).read()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 
 from aiohttp import web
 
 from bot.rasa_client import RasaClient
 from hallbot.settings import Settings
 from identity import keys
+from identity.idcard.factory import id_card_reader
 
 from .fsm import Timeouts
 from .session import KioskDeps
@@ -30,20 +30,6 @@ def timeouts_from_env() -> Timeouts:
                     absent_s=float(os.environ.get("HALLBOT_KIOSK_ABSENT_S", t.absent_s)),
                     silence_s=float(os.environ.get("HALLBOT_KIOSK_SILENCE_S", t.silence_s)),
                     farewell_s=float(os.environ.get("HALLBOT_KIOSK_FAREWELL_S", t.farewell_s)))
-
-
-def id_card_reader(settings: Settings):
-    """HALLBOT_IDCARD=serial:/dev/ttyUSB0[@115200] for a SAM reader; else the file simulator
-    in <var>/idcard-sim (a card.json there = a card on the reader)."""
-    spec = os.environ.get("HALLBOT_IDCARD", "")
-    if spec.startswith("serial:"):
-        from vision.idcard.serial_reader import SamSerialReader, open_serial
-
-        port, _, baud = spec[len("serial:"):].partition("@")
-        return SamSerialReader(open_serial(port, int(baud or 115200)))
-    from vision.idcard.simulator import DirectorySimulator
-
-    return DirectorySimulator(Path(spec) if spec else settings.var_dir / "idcard-sim")
 
 
 def voice_pipeline(respond):
@@ -87,7 +73,7 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
 
         faces = FaceService()
         warm_faces(faces)
-        reader = id_card_reader(settings)
+        reader = id_card_reader(os.environ.get("HALLBOT_IDCARD", ""), settings.var_dir)
     if media and _on("HALLBOT_KIOSK_VOICE"):
         voice = voice_pipeline(speech_responder(app))
     from business.factory import get_business

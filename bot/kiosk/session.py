@@ -46,7 +46,7 @@ class KioskDeps:
     faces: Any = None              # vision.service.FaceService, None = no camera processing
     voice: Any = None              # voice.pipeline.VoicePipeline, None = text only
     board: Any = None              # bot.staff.board.HallBoard, None = no staff console
-    id_reader: Any = None          # vision.idcard IdCardReader
+    id_reader: Any = None          # identity.idcard IdCardReader
     find_customer: Callable[..., Any] | None = None  # business lookup (id_number=...)
     timeouts: Timeouts = field(default_factory=Timeouts)
     clock: Callable[[], float] = time.monotonic
