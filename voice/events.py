@@ -3,6 +3,9 @@ Transports send `to_dict()` as JSON and BotAudio.pcm as a binary frame."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Stage = Literal["asr", "nlu", "tts"]   # a turn's steps, as a VoiceError names the one that failed
 
 
 @dataclass
@@ -89,6 +92,7 @@ class SilenceTimeout(VoiceEvent):
 class VoiceError(VoiceEvent):
     message: str
     turn_id: int = 0
+    component: Stage = "asr"   # what failed, as data: the kiosk's notice depends on it
 
 
 @dataclass

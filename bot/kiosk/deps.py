@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -16,6 +18,12 @@ from identity.idcard.factory import id_card_reader
 
 from .fsm import Timeouts
 from .session import KioskDeps
+
+if TYPE_CHECKING:  # imported where built: a text-only kiosk loads no vision or voice code
+    from bot.staff.kiosk_board import StaffBoard
+    from identity.idcard.base import IdCardReader
+    from vision.service import FaceService
+    from voice.pipeline import Respond, VoicePipeline
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +40,12 @@ def timeouts_from_env() -> Timeouts:
                     farewell_s=float(os.environ.get("HALLBOT_KIOSK_FAREWELL_S", t.farewell_s)))
 
 
-def voice_pipeline(respond):
+SpeechProbe = Callable[[], Awaitable[bool]]
+
+
+def voice_pipeline(respond: Respond) -> tuple[VoicePipeline, SpeechProbe | None]:
+    """The pipeline, and how to poll the speech service while it is down: only a service can be
+    polled (local models are in this process and fail per turn), so local engines give None."""
     from voice.pipeline import VoicePipeline
 
     transcriber = tts = None
@@ -40,15 +53,28 @@ def voice_pipeline(respond):
         from voice.remote import engines_from_env
 
         transcriber, tts = engines_from_env()
-    pipeline = VoicePipeline(respond, transcriber=transcriber, tts=tts)
+    probe: SpeechProbe | None = None
+    if transcriber is not None and tts is not None:
+        pipeline = VoicePipeline(respond, transcriber, tts)
+        service = transcriber
+
+        async def speech_service_up() -> bool:
+            return await asyncio.to_thread(service.healthy)
+
+        probe = speech_service_up
+    else:
+        from voice.asr import get_transcriber
+        from voice.tts import get_engine
+
+        pipeline = VoicePipeline(respond, get_transcriber(), get_engine())
     try:
         pipeline.warm()
     except Exception as exc:  # noqa: BLE001 - a speech service still starting: the kiosk shows it per turn
         log.warning("voice warm-up failed: %s", exc)
-    return pipeline
+    return pipeline, probe
 
 
-def warm_faces(faces) -> None:
+def warm_faces(faces: FaceService) -> None:
     """One detection + embedding + search on a sample portrait before the first customer (the
     first call of each native model is slow). identify_image keeps no state."""
     try:
@@ -64,10 +90,14 @@ def warm_faces(faces) -> None:
         log.warning("face warm-up skipped: %s", exc)
 
 
-def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None, media: bool = True) -> KioskDeps:
+def build(app: web.Application, settings: Settings, rasa: RasaClient, board: StaffBoard | None = None,
+          media: bool = True) -> KioskDeps:
     from .routes import speech_responder
 
-    faces = voice = reader = None
+    faces: FaceService | None = None
+    voice: VoicePipeline | None = None
+    reader: IdCardReader | None = None
+    probe: SpeechProbe | None = None
     if media and _on("HALLBOT_KIOSK_VISION"):
         from vision.service import FaceService
 
@@ -75,7 +105,7 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
         warm_faces(faces)
         reader = id_card_reader(os.environ.get("HALLBOT_IDCARD", ""), settings.var_dir)
     if media and _on("HALLBOT_KIOSK_VOICE"):
-        voice = voice_pipeline(speech_responder(app))
+        voice, probe = voice_pipeline(speech_responder(app))
     from business.factory import get_business
 
     def find_customer(**kwargs):
@@ -87,11 +117,6 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board=None
         except Exception as exc:  # noqa: BLE001 - down: the board and the ID-card check report it per customer
             log.warning("business system not reachable at start-up: %s", exc)
 
-    async def speech_service_up() -> bool:
-        return await asyncio.to_thread(voice.transcriber.healthy)
-
-    # only the speech service can be polled while it is down; local models fail per turn
-    probe = speech_service_up if voice and hasattr(voice.transcriber, "healthy") else None
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
                      find_customer=find_customer, timeouts=timeouts_from_env(), speech_probe=probe,
                      sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir))

@@ -11,16 +11,24 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.buttons import KIOSK_MENU, OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
 from identity.masking import mask_for_slot, mask_text
 from identity.proof import ProofError, check_seal, signed_entities
+from voice.events import Stage
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
 from .limits import FrameWorker
+
+if TYPE_CHECKING:  # the kiosk runs text-only without them: typed, not imported
+    from bot.staff.kiosk_board import StaffBoard
+    from bot.staff.notices import Notice
+    from identity.idcard.base import IdCardReader
+    from vision.recognizer import FaceRecognizer
+    from voice.pipeline import VoicePipeline, VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +36,8 @@ RASA_DOWN = "对话服务暂时不可用（可能正在重启），您说的话�
 RASA_BACK = "对话服务已恢复。"
 SPEECH_DOWN = {"asr": "语音识别暂时不可用（可能正在重启），请稍后再说，或直接点屏幕、用键盘输入。",
                "tts": "语音播报暂时不可用，回复会显示在屏幕上。"}
+# a failed NLU step leaves the customer's speech unanswered: the same advice as ASR (tap or type)
+NOTICE_FOR: dict[Stage, str] = {"asr": "asr", "nlu": "asr", "tts": "tts"}
 SPEECH_BACK = "语音服务已恢复。"
 FAREWELL = "感谢您的光临，再见！"
 STALE_BUTTON = "这个按钮已失效，请重新选择，或者直接说出、输入您要办理的业务。"
@@ -43,10 +53,10 @@ class Outbox(Protocol):
 class KioskDeps:
     """What every kiosk of one app server shares."""
     rasa: RasaClient
-    faces: Any = None              # vision.service.FaceService, None = no camera processing
-    voice: Any = None              # voice.pipeline.VoicePipeline, None = text only
-    board: Any = None              # bot.staff.board.HallBoard, None = no staff console
-    id_reader: Any = None          # identity.idcard IdCardReader
+    faces: FaceRecognizer | None = None    # None = no camera processing
+    voice: VoicePipeline | None = None     # None = text only
+    board: StaffBoard | None = None        # None = no staff console
+    id_reader: IdCardReader | None = None
     find_customer: Callable[..., Any] | None = None  # business lookup (id_number=...)
     timeouts: Timeouts = field(default_factory=Timeouts)
     clock: Callable[[], float] = time.monotonic
@@ -66,7 +76,7 @@ class KioskSession:
         self.conversation_id = self._new_conversation_id()
         self.customer_name: str | None = None
         self.latest_frame: bytes | None = None
-        self.voice = deps.voice.session(self.key) if deps.voice else None
+        self.voice: VoiceSession | None = deps.voice.session(self.key) if deps.voice else None
         self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
         self._keypad_slot: str | None = None  # the form slot the keypad asks for (how to mask its entry)
         self._tasks: set[asyncio.Task] = set()
@@ -90,7 +100,7 @@ class KioskSession:
         self.spawn(self._ticker())
         if self.deps.faces is not None:
             self.spawn(self._frames.run())
-        if self.deps.board and hasattr(self.deps.board, "on_ack"):
+        if self.deps.board is not None:
             self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
         await self._send_state("connected")
 
@@ -187,7 +197,7 @@ class KioskSession:
             log.exception("kiosk %s: ID-card check failed", self.kiosk_id)
             intent, entities, notes = "EXTERNAL_id_card_failed", {"reason": "check_error"}, ["id_card_check_error"]
         for reason in notes:
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, reason, self.fsm.customer_id)
+            await self._assist(reason, self.fsm.customer_id)
         await self._external(intent, entities)
 
     # -- speech -----------------------------------------------------------------------------------
@@ -236,12 +246,12 @@ class KioskSession:
             if self.fsm.fire("silence_timeout", now=self.deps.clock(), cause="no answer after re-prompts"):
                 await self._after("silence_timeout")   # _after sends the state
         elif isinstance(event, V.VoiceError):
-            await self._speech_failed(event.message)
+            await self._speech_failed(event.component, event.message)
         elif isinstance(event, V.StageTimings) and event.ms:
             await self.out.send_json(M.Timings(event.turn_id, event.ms, event.text).to_dict())
 
-    async def _speech_failed(self, message: str) -> None:
-        component = "tts" if ("TTS" in message or "合成" in message or "tts" in message) else "asr"
+    async def _speech_failed(self, stage: Stage, message: str) -> None:
+        component = NOTICE_FOR[stage]
         if component not in self._speech_down:
             self._speech_down.add(component)
             log.warning("kiosk %s: %s failed: %s", self.kiosk_id, component, message)
@@ -274,7 +284,7 @@ class KioskSession:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the text is on the screen already: nothing is lost
-            await self._speech_failed(f"TTS {type(exc).__name__}: {exc}")
+            await self._speech_failed("tts", f"{type(exc).__name__}: {exc}")
 
     # -- vision -----------------------------------------------------------------------------------
     async def _analyse(self, jpeg: bytes) -> None:
@@ -298,12 +308,13 @@ class KioskSession:
             if self.fsm.fire("face_unknown", now=now, cause=f"no gallery match (best {event.best_score:.2f})"):
                 await self._greet_unknown("EXTERNAL_face_unknown")
         elif kind == "StaffIntervention":
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, event.reason,
-                              event.customer_id or None)
+            await self._assist(event.reason, event.customer_id or None)
 
     async def _greet_known(self, customer_id: str, recently_served: bool) -> None:
         if not recently_served:  # the staff notice looks up the profile: it must not delay the greeting
-            self.spawn(self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id))
+            conversation_id = self.conversation_id
+            self.spawn(self._tell_board("customer_arrived",
+                                        lambda board: board.customer_arrived(self.kiosk_id, conversation_id, customer_id)))
         else:
             self._face_at = None  # no greeting to time
         # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
@@ -363,7 +374,7 @@ class KioskSession:
         if self._pending:
             self._pending.clear()
             await self.out.send_json(M.Notice("error", "对话服务仍未恢复，已通知工作人员。", "rasa").to_dict())
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, "dialogue_service_down", None)
+            await self._assist("dialogue_service_down", None)
 
     async def _present(self, replies: list[BotMessage], speak: bool) -> None:
         prompted = False
@@ -395,10 +406,11 @@ class KioskSession:
         kind = payload.get("type")
         if kind == "handoff":
             await self._move("handoff_requested", f"handoff: {payload.get('business_type')}", "handoff requested")
-            self.spawn(self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload))
+            conversation_id = self.conversation_id
+            self.spawn(self._tell_board("handoff_requested",
+                                        lambda board: board.handoff_requested(self.kiosk_id, conversation_id, payload)))
         elif kind == "staff_intervention":
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
-                              str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
+            await self._assist(str(payload.get("reason") or "staff_intervention"), self.fsm.customer_id)
         elif kind == "face_enrolment" and payload.get("consent"):
             self.spawn(self._enrol_face(str(payload.get("customer_id") or "")))
 
@@ -492,7 +504,8 @@ class KioskSession:
             await self._reset()
 
     async def _leave(self, cause: str, speak: bool) -> None:
-        await self._board("customer_left", self.kiosk_id, self.conversation_id)
+        conversation_id = self.conversation_id
+        await self._tell_board("customer_left", lambda board: board.customer_left(self.kiosk_id, conversation_id))
         if speak:
             await self.out.send_json(M.Bot(FAREWELL).to_dict())
             self._say([FAREWELL])
@@ -518,17 +531,23 @@ class KioskSession:
         cause = self.fsm.history[-1].cause if self.fsm.history else ""
         await self.out.send_json(M.State(self.fsm.state, cause, self.conversation_id, note).to_dict())
 
-    async def _board(self, method: str, *args) -> None:
+    async def _assist(self, reason: str, customer_id: str | None) -> None:
+        """Ask staff to come and help this conversation's customer."""
+        conversation_id = self.conversation_id
+        await self._tell_board("enrolment_assist", lambda board: board.enrolment_assist(
+            self.kiosk_id, conversation_id, reason, customer_id))
+
+    async def _tell_board(self, what: str, call: Callable[[StaffBoard], Awaitable[object]]) -> None:
         board = self.deps.board
         if board is None:
             return
         try:
-            await getattr(board, method)(*args)
+            await call(board)
         except Exception:  # the console is a helper: the customer is served regardless
-            log.exception("kiosk %s: staff board %s failed", self.kiosk_id, method)
+            log.exception("kiosk %s: staff board %s failed", self.kiosk_id, what)
 
-    async def _staff_acknowledged(self, notice) -> None:
-        if getattr(notice, "session_id", None) != self.conversation_id or self._closed:
+    async def _staff_acknowledged(self, notice: Notice) -> None:
+        if notice.session_id != self.conversation_id or self._closed:
             return
         who = notice.acked_by_name or ""
         text = f"工作人员{who}已收到，马上过来为您服务。"

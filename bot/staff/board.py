@@ -13,7 +13,7 @@ import inspect
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from bot.staff.notices import (
@@ -30,6 +30,8 @@ from bot.staff.notices import (
 )
 from identity.masking import mask_text
 
+from .kiosk_board import AckCallback
+
 log = logging.getLogger(__name__)
 
 MAX_TRANSCRIPT = 50
@@ -38,7 +40,6 @@ MAX_TEXT = 500
 SERVICE_SKILLS = {"auto_debit_signup": "pay_bill", "tou_signup": "tariff", "app_signup": "consult",
                   "energy_audit": "consult", "outage_notice_signup": "consult"}
 
-AckCallback = Callable[[Notice], Awaitable[None] | None]
 
 
 class UnknownNotice(KeyError):
