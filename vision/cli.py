@@ -65,7 +65,7 @@ def cmd_identify(args) -> int:
         events, decision = svc.identify_image(args.image)
     finally:
         svc.close()
-    out = {"events": [{k: v for k, v in e.to_dict().items() if k not in ("session_id", "ts")} for e in events]}
+    out: dict[str, object] = {"events": [{k: v for k, v in e.to_dict().items() if k not in ("session_id", "ts")} for e in events]}
     if decision is not None:
         out["decision"] = asdict(decision)
     _print(out)

@@ -4,6 +4,7 @@ REST webhook directly."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
@@ -19,7 +20,7 @@ def rasa_token() -> str:
     return keys.secret(keys.RASA_TOKEN)
 
 
-def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
+def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0) -> Callable[[str, str], Awaitable[list[str]]]:
     url = (url or rasa_url()).rstrip("/")
     try:
         from bot.rasa_client import RasaClient  # the lead's client, when it exists
@@ -36,14 +37,14 @@ def make_rasa_respond(url: str | None = None, timeout_s: float = 10.0):
         pass
     import httpx
 
-    async def respond(session_id: str, text: str) -> list[str]:
+    async def respond_by_webhook(session_id: str, text: str) -> list[str]:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
             r = await client.post(f"{url}/webhooks/rest/webhook", params={"token": rasa_token()},
                                   json={"sender": session_id, "message": text})
             r.raise_for_status()
             return [m["text"] for m in r.json() if m.get("text")]
 
-    return respond
+    return respond_by_webhook
 
 
 async def rasa_reachable(url: str | None = None) -> bool:

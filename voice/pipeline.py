@@ -156,10 +156,12 @@ class VoiceSession:
                 if self._turn_task and not self._turn_task.done() and not self.playing:
                     self._superseded = self.turn_id  # a reply not yet speaking stays silent
             elif ev.kind == "pause" and self.cfg.early_asr:
+                assert ev.audio is not None  # pause and end events carry the utterance
                 self._start_early_asr(ev.audio)
             elif ev.kind == "resume":
                 self._early = None
             elif ev.kind == "end":
+                assert ev.audio is not None
                 self._last_activity = self.now
                 await self._emit(SpeechStopped(self.session_id, ev.t, len(ev.audio) / A.PIPELINE_RATE))
                 speech_end_wall = wall - (ev.t - ev.speech_end_t)
@@ -256,7 +258,8 @@ class VoiceSession:
         try:
             await self._speak_task
         except asyncio.CancelledError:
-            if self._closed or asyncio.current_task().cancelling():
+            current = asyncio.current_task()
+            if self._closed or (current is not None and current.cancelling()):
                 raise
 
     async def _speak_run(self, turn_id: int, text: str, timings: StageTimings) -> None:

@@ -79,12 +79,13 @@ def warm_faces(faces: FaceService) -> None:
     first call of each native model is slow). identify_image keeps no state."""
     try:
         from vision.sample_faces import identities
+        from vision.service import FaceObservation
 
         portrait = identities()["astronaut"]
         faces.identify_image(portrait)
         if faces.emotion is not None:
             obs = faces.observe(portrait)
-            if hasattr(obs, "face"):
+            if isinstance(obs, FaceObservation):
                 faces.emotion.classify(obs.rgb, obs.face)
     except Exception as exc:  # noqa: BLE001 - sample photos missing: the first customer waits a little longer
         log.warning("face warm-up skipped: %s", exc)

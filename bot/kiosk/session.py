@@ -96,7 +96,7 @@ class KioskSession:
 
     async def start(self) -> None:
         if self.voice:
-            self.spawn(self._pump_voice())
+            self.spawn(self._pump_voice(self.voice))
         self.spawn(self._ticker())
         if self.deps.faces is not None:
             self.spawn(self._frames.run())
@@ -210,11 +210,11 @@ class KioskSession:
         replies = await self._dialogue(text, lambda: self.deps.rasa.send(self.conversation_id, text), speak=False)
         return [m.text for m in replies if m.text]
 
-    async def _pump_voice(self) -> None:
+    async def _pump_voice(self, voice: VoiceSession) -> None:
         from voice import events as V
 
         while True:
-            event = await self.voice.events.get()
+            event = await voice.events.get()
             try:
                 await self._voice_event(event, V)
             except Exception:  # one bad event must not stop the audio
@@ -257,13 +257,13 @@ class KioskSession:
             log.warning("kiosk %s: %s failed: %s", self.kiosk_id, component, message)
             await self.out.send_json(M.Notice("error", SPEECH_DOWN[component], component).to_dict())
             if self.deps.speech_probe:
-                self.spawn(self._watch_speech())
+                self.spawn(self._watch_speech(self.deps.speech_probe))
 
-    async def _watch_speech(self) -> None:
+    async def _watch_speech(self, probe: Callable[[], Awaitable[bool]]) -> None:
         """Poll the speech service until it answers, then tell the customer speech works again."""
         while self._speech_down and not self._closed:
             await asyncio.sleep(1.0)
-            if await self.deps.speech_probe():
+            if await probe():
                 for component in list(self._speech_down):
                     await self._speech_ok(component)
 
@@ -276,11 +276,11 @@ class KioskSession:
     def _say(self, texts: list[str]) -> None:
         text = " ".join(t for t in texts if t)
         if self.voice and text:
-            self.spawn(self._say_now(text))
+            self.spawn(self._say_now(self.voice, text))
 
-    async def _say_now(self, text: str) -> None:
+    async def _say_now(self, voice: VoiceSession, text: str) -> None:
         try:
-            await self.voice.say(text)
+            await voice.say(text)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the text is on the screen already: nothing is lost
@@ -288,8 +288,11 @@ class KioskSession:
 
     # -- vision -----------------------------------------------------------------------------------
     async def _analyse(self, jpeg: bytes) -> None:
+        faces = self.deps.faces
+        if faces is None:   # frames are offered only with a face service
+            return
         now = self.deps.clock()
-        events = await self.deps.faces.process_frame_async(self.key, jpeg)
+        events = await faces.process_frame_async(self.key, jpeg)
         for event in events:
             await self._vision_event(event, now)
 
@@ -379,11 +382,12 @@ class KioskSession:
     async def _present(self, replies: list[BotMessage], speak: bool) -> None:
         prompted = False
         for reply in replies:
-            if (reply.custom or {}).get("type") == "prompt":   # a screen instruction, not content
+            custom = reply.custom or {}
+            if custom.get("type") == "prompt":   # a screen instruction, not content
                 prompted = True
                 if reply.text:
                     await self.out.send_json(M.Bot(reply.text, self._offer(reply)).to_dict())
-                await self._prompt(reply.custom)
+                await self._prompt(custom)
                 continue
             await self.out.send_json(M.Bot(reply.text, self._offer(reply), reply.custom).to_dict())
             if reply.custom:

@@ -82,7 +82,8 @@ class Subscription:
     that falls `maxsize` updates behind is closed (its console reconnects and reloads the snapshot)."""
 
     def __init__(self, board: HallBoard, maxsize: int) -> None:
-        self._board, self._queue = board, asyncio.Queue(maxsize=maxsize)
+        self._board = board
+        self._queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=maxsize)
         self.closed = False
 
     def put(self, update: dict) -> None:
