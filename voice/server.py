@@ -56,8 +56,7 @@ def _bad(code: str, zh: str, en: str, status: int = 400) -> web.Response:
 async def handle_health(request: web.Request) -> web.Response:
     tts = request.app[TTS]
     return _json({"asr": "ok", "tts": "ok", "sample_rate": int(tts.sample_rate),
-                              "tts_engine": getattr(tts, "name", type(tts).__name__),
-                              "languages": list(getattr(tts, "languages", ())),
+                              "tts_engine": tts.name, "languages": list(tts.languages),
                               "max_asr_s": MAX_ASR_S, "max_tts_chars": MAX_TTS_CHARS})
 
 
@@ -110,7 +109,7 @@ async def handle_tts(request: web.Request) -> web.Response:
     if len(text) > MAX_TTS_CHARS:
         return _bad("too_long", f"文字过长（最多 {MAX_TTS_CHARS} 字）",
                     f"text too long ({len(text)} chars; at most {MAX_TTS_CHARS}, send sentence by sentence)")
-    languages = tuple(getattr(engine, "languages", ()))
+    languages = tuple(engine.languages)
     if lang is not None and (not isinstance(lang, str) or (languages and lang not in languages)):
         return _bad("bad_language", f"不支持的语言 {lang!r}", f"unsupported lang {lang!r} (this service speaks {', '.join(languages)})")
     voice = engine.engine_for(text)  # zh/en routing stays with the engine, as in-process
@@ -122,7 +121,7 @@ async def handle_tts(request: web.Request) -> web.Response:
     audio = np.asarray(audio, dtype=np.float32)
     return web.Response(body=A.float_to_pcm16(audio), content_type="application/octet-stream",
                         headers={"X-Sample-Rate": str(int(voice.sample_rate)),
-                                 "X-Engine": str(getattr(voice, "name", "")),
+                                 "X-Engine": str(voice.name),
                                  "X-Audio-Seconds": f"{len(audio) / voice.sample_rate:.3f}"})
 
 

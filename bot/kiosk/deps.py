@@ -21,6 +21,7 @@ from .session import KioskDeps
 
 if TYPE_CHECKING:  # imported where built: a text-only kiosk loads no vision or voice code
     from bot.staff.kiosk_board import StaffBoard
+    from business.adapter import Customer
     from identity.idcard.base import IdCardReader
     from vision.service import FaceService
     from voice.pipeline import Respond, VoicePipeline
@@ -109,8 +110,8 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board: Sta
         voice, probe = voice_pipeline(speech_responder(app))
     from business.factory import get_business
 
-    def find_customer(**kwargs):
-        return get_business().find_customer(**kwargs)
+    def find_customer(*, id_number: str) -> Customer | None:
+        return get_business().find_customer(id_number=id_number)
 
     if media:
         try:  # open (and migrate-check) the business DB now, not on the first customer's arrival

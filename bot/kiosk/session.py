@@ -26,6 +26,7 @@ from .limits import FrameWorker
 if TYPE_CHECKING:  # the kiosk runs text-only without them: typed, not imported
     from bot.staff.kiosk_board import StaffBoard
     from bot.staff.notices import Notice
+    from business.adapter import Customer
     from identity.idcard.base import IdCardReader
     from vision.recognizer import FaceRecognizer
     from voice.pipeline import VoicePipeline, VoiceSession
@@ -49,6 +50,10 @@ class Outbox(Protocol):
     async def send_audio(self, pcm: bytes) -> None: ...
 
 
+class FindCustomer(Protocol):
+    def __call__(self, *, id_number: str) -> Customer | None: ...
+
+
 @dataclass
 class KioskDeps:
     """What every kiosk of one app server shares."""
@@ -57,7 +62,7 @@ class KioskDeps:
     voice: VoicePipeline | None = None     # None = text only
     board: StaffBoard | None = None        # None = no staff console
     id_reader: IdCardReader | None = None
-    find_customer: Callable[..., Any] | None = None  # business lookup (id_number=...)
+    find_customer: FindCustomer | None = None       # business lookup by ID number (ID-card check)
     timeouts: Timeouts = field(default_factory=Timeouts)
     clock: Callable[[], float] = time.monotonic
     speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
