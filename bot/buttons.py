@@ -49,7 +49,8 @@ class OfferedButtons:
         """The payload behind an id offered in this conversation; None for anything else."""
         if button_id in self.fixed:
             return Pressed(self.fixed[button_id], "")
-        return (self._offers.get(conversation_id) or {}).get(button_id)
+        offers = self._offers.get(conversation_id)
+        return offers.get(button_id) if offers is not None else None
 
     def forget(self, conversation_id: str) -> None:
         self._offers.pop(conversation_id, None)

@@ -74,8 +74,8 @@ async def chat_loop(url: str, sender: str | None, scripted: list[str] | None, sh
             if lines is not None:
                 line = next(lines, None)
             else:
-                line = await asyncio.to_thread(lambda: input("你: ") if interactive else sys.stdin.readline())
-                line = None if line == "" and not interactive else line.rstrip("\n")
+                read = await asyncio.to_thread(lambda: input("你: ") if interactive else sys.stdin.readline())
+                line = None if read == "" and not interactive else read.rstrip("\n")
             if line is None or line.strip() == ":quit":
                 return 0
             if lines is not None or not interactive:

@@ -23,7 +23,8 @@ class AnnIndex:
         self.retrain_factor = retrain_factor
         self._trained_on = 0
         self._lock = threading.RLock()
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # flat until it grows past ivf_min, then partitioned (self.kind says which)
+        self._index: faiss.IndexIDMap2 | faiss.IndexIVFFlat = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self.kind = "flat"
 
     def __len__(self) -> int:
@@ -81,7 +82,7 @@ class AnnIndex:
         finally:
             faiss.omp_set_num_threads(1)
         # id -> list position map, so remove() does not scan every inverted list
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # the enum is missing from faiss's stubs
         ivf.nprobe = self.nprobe
         self._quantiser = quantiser  # keep the Python object alive with the index
         self._index = ivf
@@ -92,13 +93,17 @@ class AnnIndex:
         n = len(self)
         if n == 0:
             return np.empty(0, np.int64), np.empty((0, self.dim), np.float32)
-        if self.kind == "flat":
-            ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-            vecs = faiss.vector_to_array(faiss.downcast_index(self._index.index).codes).view(np.float32)
+        index = self._index
+        if isinstance(index, faiss.IndexIDMap2):   # flat
+            ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+            flat = faiss.downcast_index(index.index)
+            assert isinstance(flat, faiss.IndexFlatCodes)
+            vecs = faiss.vector_to_array(flat.codes).view(np.float32)
             return ids, vecs.reshape(n, self.dim).astype(np.float32)
-        invlists = self._index.invlists
+        invlists = index.invlists
+        assert invlists is not None   # an IVF index always has its lists
         all_ids, all_vecs = [], []
-        for lst in range(self._index.nlist):
+        for lst in range(index.nlist):
             size = invlists.list_size(lst)
             if size:
                 all_ids.append(faiss.rev_swig_ptr(invlists.get_ids(lst), size).copy())

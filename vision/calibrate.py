@@ -53,7 +53,8 @@ def calibrate(genuine, impostor, far: float = 0.001, operating: tuple[float, ...
 
 
 def pair_scores(labels: list[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    gen, imp = [], []
+    gen: list[float] = []
+    imp: list[float] = []
     for a, b in itertools.combinations(range(len(labels)), 2):
         (gen if labels[a] == labels[b] else imp).append(float(embeddings[a] @ embeddings[b]))
     return np.array(gen), np.array(imp)

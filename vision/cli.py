@@ -65,7 +65,7 @@ def cmd_identify(args) -> int:
         events, decision = svc.identify_image(args.image)
     finally:
         svc.close()
-    out = {"events": [{k: v for k, v in e.to_dict().items() if k not in ("session_id", "ts")} for e in events]}
+    out: dict[str, object] = {"events": [{k: v for k, v in e.to_dict().items() if k not in ("session_id", "ts")} for e in events]}
     if decision is not None:
         out["decision"] = asdict(decision)
     _print(out)
@@ -85,11 +85,11 @@ def cmd_delete(args) -> int:
 
 
 def cmd_idcard_read(args) -> int:
-    from .idcard.base import IdCardReadError
-    from .idcard.simulator import DirectorySimulator
+    from identity.idcard.base import IdCardReadError
+    from identity.idcard.simulator import DirectorySimulator
     try:
         if args.port:
-            from .idcard.serial_reader import SamSerialReader, open_serial
+            from identity.idcard.serial_reader import SamSerialReader, open_serial
             card = SamSerialReader(open_serial(args.port, args.baud)).read()
         else:
             card = DirectorySimulator(args.simulator or Path("var/idcard-sim")).read()

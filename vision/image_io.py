@@ -59,20 +59,25 @@ def to_rgb(image: bytes | bytearray | memoryview | np.ndarray | str | Path, max_
             raise BadImage("image data is corrupt or not JPEG/PNG/BMP")
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     if isinstance(image, np.ndarray):
-        if image.size == 0:
-            raise BadImage("empty image array")
-        if image.ndim == 2:
-            image = np.stack([image] * 3, axis=-1)
-        if image.ndim != 3 or image.shape[2] not in (3, 4):
-            raise BadImage(f"image array must be HxWx3 RGB, got shape {image.shape}")
-        if image.shape[2] == 4:
-            image = image[:, :, :3]
-        if image.dtype != np.uint8:
-            if np.issubdtype(image.dtype, np.floating) and float(np.nanmax(image)) <= 1.0:
-                image = image * 255.0
-            image = np.clip(np.nan_to_num(image), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(image)
+        return _array_to_rgb(image)
     raise BadImage(f"unsupported image type {type(image).__name__}")
+
+
+def _array_to_rgb(array: np.ndarray) -> np.ndarray:
+    """Gray, RGB or RGBA; uint8 or float (0..1 or 0..255) -> contiguous HxWx3 uint8 RGB."""
+    if array.size == 0:
+        raise BadImage("empty image array")
+    if array.ndim == 2:
+        array = np.stack([array] * 3, axis=-1)
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise BadImage(f"image array must be HxWx3 RGB, got shape {array.shape}")
+    if array.shape[2] == 4:
+        array = array[:, :, :3]
+    if array.dtype != np.uint8:
+        if np.issubdtype(array.dtype, np.floating) and float(np.nanmax(array)) <= 1.0:
+            array = array * 255.0
+        array = np.clip(np.nan_to_num(array), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(array)
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:

@@ -20,6 +20,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from identity.idcard.base import IdCardData, IdCardReader, IdCardReadError, PhotoDecoder
+from identity.idcard.photo import ImageBytesDecoder
+
 from .config import VisionConfig
 from .crypto import TemplateCipher, load_or_create_key
 from .emotion import EmotionClassifier, EmotionTimeline, EmotionUnavailable
@@ -38,8 +41,6 @@ from .events import (
     VisionEvent,
 )
 from .gallery import ConsentRequired, Decision, Gallery
-from .idcard.base import IdCardData, IdCardReader, IdCardReadError, PhotoDecoder
-from .idcard.photo import ImageBytesDecoder
 from .image_io import BadImage, to_rgb
 from .quality import QualityLimits, QualityReport, assess, enhance
 from .recent import RecentlyServed

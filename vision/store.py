@@ -71,7 +71,10 @@ class FaceStore:
             res = conn.execute(templates.insert().values(customer_id=customer_id, face_id=face_id, engine=engine,
                                                          dim=dim, source=source, template=token,
                                                          created_at=_now()))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            if key is None:  # SQLAlchemy types it optional; an autoincrement insert always has one
+                raise RuntimeError("template insert returned no primary key")
+            return int(key[0])
 
     def templates(self, engine: str, after_id: int = 0) -> list[TemplateRow]:
         q = (select(templates.c.id, templates.c.customer_id, templates.c.face_id, templates.c.engine,

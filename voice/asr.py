@@ -90,6 +90,10 @@ class Transcriber:
         """First decode is slow (allocations); do it before the first customer speaks."""
         self.transcribe(np.random.default_rng(0).normal(0, 0.01, 16000).astype(np.float32))
 
+    def healthy(self) -> bool:
+        """The model is loaded in this process: nothing to poll (a failure shows per turn)."""
+        return True
+
     def transcribe(self, audio: np.ndarray, *, language: str | None = None) -> ASRResult:
         """`audio`: mono float32 at 16 kHz."""
         cfg = self.config

@@ -45,10 +45,12 @@ def _say(args: argparse.Namespace) -> int:
 
 
 def _voice(args: argparse.Namespace) -> int:
+    from .asr import get_transcriber
     from .events import BotAudio, StageTimings
     from .nlu import make_rasa_respond, rasa_reachable
     from .pipeline import PipelineConfig, VoicePipeline
     from .transports.mic import Speaker, run_mic
+    from .tts import get_engine
 
     def show(event) -> None:
         if isinstance(event, BotAudio):
@@ -63,7 +65,7 @@ def _voice(args: argparse.Namespace) -> int:
             print(f"error: the bot is not running at {args.url or 'HALLBOT_RASA_URL'} (start it with `make demo`)", file=sys.stderr)
             return 2
         config = PipelineConfig(barge_in=not args.half_duplex, half_duplex=args.half_duplex)
-        pipeline = VoicePipeline(make_rasa_respond(args.url), config=config)
+        pipeline = VoicePipeline(make_rasa_respond(args.url), get_transcriber(), get_engine(), config=config)
         pipeline.warm()
         print("listening (Ctrl-C to stop)...", flush=True)
         await run_mic(pipeline.session(args.session), record_cmd=args.mic_cmd,

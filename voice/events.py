@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from hallbot.messages import Family, Message
 
 VOICE = Family("voice event")
+Stage = Literal["asr", "nlu", "tts"]   # a turn's steps, as a VoiceError names the one that failed
 
 
 @dataclass
@@ -117,6 +118,7 @@ class VoiceError(VoiceEvent):
     type: ClassVar[str] = "VoiceError"
     message: str
     turn_id: int = 0
+    component: Stage = "asr"   # what failed, as data: the kiosk's notice depends on it
 
 
 @VOICE.register

@@ -26,6 +26,7 @@ import numpy as np
 from identity.masking import mask_text
 
 from . import audio as A
+from .engines import Recognizer, SpeechServiceUnavailable, Synthesizer
 from .events import (
     BotAudio,
     BotText,
@@ -35,6 +36,7 @@ from .events import (
     SilenceTimeout,
     SpeechStarted,
     SpeechStopped,
+    Stage,
     StageTimings,
     Transcript,
     VoiceError,
@@ -72,23 +74,19 @@ def _core(text: str) -> str:
 class VoicePipeline:
     """Shared models + config. Cheap to create sessions from."""
 
-    def __init__(self, respond: Respond, *, transcriber=None, tts=None,
+    def __init__(self, respond: Respond, transcriber: Recognizer, tts: Synthesizer, *,
                  config: PipelineConfig | None = None) -> None:
-        from .asr import get_transcriber
-        from .tts import get_engine
-
+        """The engines come from the caller: local (`voice.asr.get_transcriber()`,
+        `voice.tts.get_engine()`) or the speech service's (`voice.remote`)."""
         self.respond = respond
-        self.transcriber = transcriber or get_transcriber()
-        self.tts = tts or get_engine()
+        self.transcriber = transcriber
+        self.tts = tts
         self.config = config or PipelineConfig()
 
     def warm(self) -> None:
         """Warm the ASR and synthesize fixed prompts into the cache (call once at start-up)."""
-        if hasattr(self.transcriber, "warm"):
-            self.transcriber.warm()
-        warm = getattr(self.tts, "warm", None)
-        if warm:
-            warm([self.config.reprompt_text])
+        self.transcriber.warm()
+        self.tts.warm([self.config.reprompt_text])
 
     def session(self, session_id: str) -> VoiceSession:
         return VoiceSession(self, session_id)
@@ -158,10 +156,12 @@ class VoiceSession:
                 if self._turn_task and not self._turn_task.done() and not self.playing:
                     self._superseded = self.turn_id  # a reply not yet speaking stays silent
             elif ev.kind == "pause" and self.cfg.early_asr:
+                assert ev.audio is not None  # pause and end events carry the utterance
                 self._start_early_asr(ev.audio)
             elif ev.kind == "resume":
                 self._early = None
             elif ev.kind == "end":
+                assert ev.audio is not None
                 self._last_activity = self.now
                 await self._emit(SpeechStopped(self.session_id, ev.t, len(ev.audio) / A.PIPELINE_RATE))
                 speech_end_wall = wall - (ev.t - ev.speech_end_t)
@@ -209,6 +209,7 @@ class VoiceSession:
     async def _turn(self, turn_id: int, audio: np.ndarray, speech_end: float, endpoint: float,
                     early: tuple[asyncio.Task, float] | None) -> None:
         t = StageTimings(self.session_id, turn_id, speech_end=speech_end, endpoint=endpoint)
+        stage: Stage = "asr"
         try:
             if early is not None:  # audio after the pause was silence only: same words
                 result, t.early_asr_used = await early[0], True
@@ -224,18 +225,21 @@ class VoiceSession:
                 return
             await self._emit(Transcript(self.session_id, result.text, True, turn_id, result.raw_text))
             self._conversation_started = True
+            stage = "nlu"
             replies = await self.p.respond(self.session_id, result.text)
             t.nlu_done = time.monotonic()
             replies = [r for r in replies if r and r.strip()]
             for reply in replies:
                 await self._emit(BotText(self.session_id, reply, turn_id))
             if replies and self._superseded != turn_id:
+                stage = "tts"
                 await self._speak(turn_id, " ".join(replies), t)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one bad turn must not end the session
             log.exception("voice turn %s failed", turn_id)
-            await self._emit(VoiceError(self.session_id, f"{type(exc).__name__}: {exc}", turn_id))
+            component = exc.component if isinstance(exc, SpeechServiceUnavailable) else stage
+            await self._emit(VoiceError(self.session_id, f"{type(exc).__name__}: {exc}", turn_id, component))
         finally:
             if t.asr_done:
                 self.timings.append(t.finish())
@@ -254,7 +258,8 @@ class VoiceSession:
         try:
             await self._speak_task
         except asyncio.CancelledError:
-            if self._closed or asyncio.current_task().cancelling():
+            current = asyncio.current_task()
+            if self._closed or (current is not None and current.cancelling()):
                 raise
 
     async def _speak_run(self, turn_id: int, text: str, timings: StageTimings) -> None:

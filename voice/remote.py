@@ -6,7 +6,7 @@ service is down or restarting they raise `SpeechServiceUnavailable` (a turn fail
 message, the kiosk keeps running and works again as soon as the service is back).
 
     transcriber, tts = engines_from_env()      # remote when HALLBOT_SPEECH_URL is set, else (None, None)
-    pipeline = VoicePipeline(respond, transcriber=transcriber, tts=tts)
+    pipeline = VoicePipeline(respond, transcriber, tts)   # both satisfy voice.engines' Protocols
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from . import audio as A
 from .asr import ASRResult
+from .engines import Component, SpeechServiceUnavailable
 from .tts.base import TTSEngine
 
 log = logging.getLogger(__name__)
@@ -27,21 +28,6 @@ log = logging.getLogger(__name__)
 # another kiosk's request, so it gets longer.
 TIMEOUT = httpx.Timeout(15.0, connect=1.0)
 
-UNAVAILABLE_MESSAGES = {
-    "asr": "语音识别服务暂时不可用（正在重启），请稍候或使用触屏输入",
-    "tts": "语音合成服务暂时不可用（正在重启），请稍候或查看屏幕上的文字",
-}
-
-
-class SpeechServiceUnavailable(RuntimeError):
-    """The speech service cannot be reached, timed out or failed (5xx); `.component` = asr | tts."""
-
-    def __init__(self, component: str, detail: str = "") -> None:
-        self.component = component
-        self.detail = detail
-        super().__init__(UNAVAILABLE_MESSAGES[component] + (f" ({detail})" if detail else ""))
-
-
 class SpeechRequestError(ValueError):
     """The service rejected the request (4xx: bad audio or text); retrying will not help."""
 
@@ -49,7 +35,7 @@ class SpeechRequestError(ValueError):
 class _Client:
     """One pooled httpx client; maps transport failures to SpeechServiceUnavailable."""
 
-    def __init__(self, url: str, component: str, timeout: httpx.Timeout = TIMEOUT, token: str | None = None) -> None:
+    def __init__(self, url: str, component: Component, timeout: httpx.Timeout = TIMEOUT, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.component = component
         headers = {"Authorization": f"Bearer {token}"} if token else {}   # the service's token (voice/server.py)
@@ -142,6 +128,10 @@ class RemoteTTS(TTSEngine):
             self._default_rate = int(info.get("sample_rate") or 16000)
         return self._default_rate
 
+    @sample_rate.setter
+    def sample_rate(self, rate: int) -> None:  # TTSEngine's attribute is writable: a known rate skips /health
+        self._default_rate = rate
+
     def engine_for(self, text: str) -> RemoteVoice:
         return RemoteVoice(self)
 
@@ -168,6 +158,10 @@ class RemoteTTS(TTSEngine):
                 log.warning("could not warm TTS prompts: %s", exc)
                 return
 
+    def healthy(self) -> bool:
+        """The service answers /health (its models are loaded)."""
+        return self._client.healthy()
+
     @staticmethod
     def _sentences(text: str) -> list[str]:
         from .tts import split_sentences
@@ -189,6 +183,10 @@ class RemoteVoice(TTSEngine):
     @property
     def sample_rate(self) -> int:
         return self._rate or self.remote.sample_rate
+
+    @sample_rate.setter
+    def sample_rate(self, rate: int) -> None:
+        self._rate = rate
 
     def synthesize(self, text: str) -> np.ndarray:
         audio, self._rate = self.remote.request(text)

@@ -28,6 +28,8 @@ import numpy as np
 from aiohttp import web
 
 from . import audio as A
+from .engines import Recognizer
+from .tts.base import TTSEngine
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,9 @@ MAX_TTS_CHARS = 500
 WARM_TEXTS = ("您好，欢迎光临。", "Hello.")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$")
 
-TRANSCRIBER = web.AppKey("transcriber", object)
-TTS = web.AppKey("tts", object)
+# the service's own models (local): any Recognizer; a TTSEngine, whose name and languages /health reports
+TRANSCRIBER: web.AppKey[Recognizer] = web.AppKey("transcriber")
+TTS: web.AppKey[TTSEngine] = web.AppKey("tts")
 LOCKS = web.AppKey("locks", dict)
 
 
@@ -53,8 +56,7 @@ def _bad(code: str, zh: str, en: str, status: int = 400) -> web.Response:
 async def handle_health(request: web.Request) -> web.Response:
     tts = request.app[TTS]
     return _json({"asr": "ok", "tts": "ok", "sample_rate": int(tts.sample_rate),
-                              "tts_engine": getattr(tts, "name", type(tts).__name__),
-                              "languages": list(getattr(tts, "languages", ())),
+                              "tts_engine": tts.name, "languages": list(tts.languages),
                               "max_asr_s": MAX_ASR_S, "max_tts_chars": MAX_TTS_CHARS})
 
 
@@ -107,7 +109,7 @@ async def handle_tts(request: web.Request) -> web.Response:
     if len(text) > MAX_TTS_CHARS:
         return _bad("too_long", f"文字过长（最多 {MAX_TTS_CHARS} 字）",
                     f"text too long ({len(text)} chars; at most {MAX_TTS_CHARS}, send sentence by sentence)")
-    languages = tuple(getattr(engine, "languages", ()))
+    languages = tuple(engine.languages)
     if lang is not None and (not isinstance(lang, str) or (languages and lang not in languages)):
         return _bad("bad_language", f"不支持的语言 {lang!r}", f"unsupported lang {lang!r} (this service speaks {', '.join(languages)})")
     voice = engine.engine_for(text)  # zh/en routing stays with the engine, as in-process
@@ -119,11 +121,12 @@ async def handle_tts(request: web.Request) -> web.Response:
     audio = np.asarray(audio, dtype=np.float32)
     return web.Response(body=A.float_to_pcm16(audio), content_type="application/octet-stream",
                         headers={"X-Sample-Rate": str(int(voice.sample_rate)),
-                                 "X-Engine": str(getattr(voice, "name", "")),
+                                 "X-Engine": str(voice.name),
                                  "X-Audio-Seconds": f"{len(audio) / voice.sample_rate:.3f}"})
 
 
-def load_models(transcriber=None, tts=None, *, warm: bool = True):
+def load_models(transcriber: Recognizer | None = None, tts: TTSEngine | None = None, *,
+                warm: bool = True) -> tuple[Recognizer, TTSEngine]:
     """Load (unless given) and warm both models; blocking, seconds on 2 cores."""
     from .asr import get_transcriber
     from .tts import get_engine
@@ -132,8 +135,7 @@ def load_models(transcriber=None, tts=None, *, warm: bool = True):
     transcriber = transcriber or get_transcriber()
     tts = tts or get_engine()
     if warm:
-        if hasattr(transcriber, "warm"):
-            transcriber.warm()
+        transcriber.warm()
         for text in WARM_TEXTS:
             voice = tts.engine_for(text)
             voice.synthesize(text)
@@ -155,7 +157,7 @@ def require_token(token: str):
     return check
 
 
-def make_speech_app(transcriber=None, tts=None, *, warm: bool = True, token: str | None = None) -> web.Application:
+def make_speech_app(transcriber: Recognizer | None = None, tts: TTSEngine | None = None, *, warm: bool = True, token: str | None = None) -> web.Application:
     """Models not given are loaded (and warmed) at start-up, before the port serves requests,
     so /health answers 200 only when both are usable. token: required of every caller but /health
     (serve() always sets it; None only for in-process tests)."""

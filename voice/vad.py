@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from hallbot.settings import VoiceSettings
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 FRAME_SAMPLES = 512
 CONTEXT_SAMPLES = 64
@@ -49,7 +53,7 @@ class VADConfig:
 class SileroVAD:
     """Streaming Silero VAD: one probability per 32 ms frame."""
 
-    _session = None  # the ONNX session is shared; the recurrent state is per instance
+    _session: ClassVar[onnxruntime.InferenceSession | None] = None  # shared; the recurrent state is per instance
 
     def __init__(self) -> None:
         if SileroVAD._session is None:
@@ -75,7 +79,9 @@ class SileroVAD:
         if frame.shape != (FRAME_SAMPLES,):
             raise ValueError(f"Silero VAD needs frames of {FRAME_SAMPLES} samples at 16 kHz")
         x = np.concatenate([self._context, frame.astype(np.float32)])[None, :]
-        out, self._h, self._c = self._session.run(None, {"input": x, "h": self._h, "c": self._c})
+        session = SileroVAD._session
+        assert session is not None  # __init__ loaded it
+        out, self._h, self._c = session.run(None, {"input": x, "h": self._h, "c": self._c})
         self._context = frame[-CONTEXT_SAMPLES:].astype(np.float32)
         return float(np.asarray(out).reshape(-1)[0])
 

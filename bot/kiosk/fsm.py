@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import Enum
 
-from transitions import Machine, MachineError
+from transitions import Machine, MachineError, State
 
 log = logging.getLogger(__name__)
 
 STATES = ["idle", "person_detected", "greeting", "identified", "anonymous", "serving", "verifying",
           "handoff", "farewell"]
-PRESENT = ["person_detected", "greeting", "identified", "anonymous", "serving", "verifying", "handoff"]
+# typed as transitions' stubs want a list of sources (list is invariant: list[str] would not do)
+PRESENT: list[str | Enum | State] = ["person_detected", "greeting", "identified", "anonymous", "serving", "verifying", "handoff"]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from vision.events import EnrolmentResult, StaffIntervention
+
 from .consent import FACE_CONSENT_VERSION
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ async def verify_with_id_card(session: KioskSession, consent: bool) -> tuple[str
     if deps.faces is None or deps.id_reader is None:
         return FAILED, {"reason": "read_error"}, ["id_card_reader_missing"]
     card, events = await asyncio.to_thread(deps.faces.read_id_card, session.key, deps.id_reader)
-    notes = [e.reason for e in events if e.type == "StaffIntervention"]
+    notes = [e.reason for e in events if isinstance(e, StaffIntervention)]
     if card is None:
         return FAILED, {"reason": "read_error"}, notes
     frame = session.latest_frame
@@ -40,8 +42,8 @@ async def verify_with_id_card(session: KioskSession, consent: bool) -> tuple[str
     customer_id = customer.customer_id if customer else ""
     results = await asyncio.to_thread(deps.faces.enrol_with_id_card, session.key, card, frame,
                                       customer_id, keep_template=False)
-    outcome = next(e for e in results if e.type == "EnrolmentResult")
-    notes += [e.reason for e in results if e.type == "StaffIntervention"]
+    outcome = next(e for e in results if isinstance(e, EnrolmentResult))
+    notes += [e.reason for e in results if isinstance(e, StaffIntervention)]
     if not outcome.ok:
         return FAILED, {"reason": outcome.reason or "mismatch"}, notes
     if customer is None:  # the holder is who the card says, but has no file here: staff opens one

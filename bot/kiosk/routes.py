@@ -77,7 +77,8 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
     session = KioskSession(kiosk_id, request.app[DEPS], out)
     kiosks[session.key] = session
     resampler = A.StreamResampler(A.PIPELINE_RATE, A.PIPELINE_RATE)
-    bucket, queued = TokenBucket(limits.text_per_s, limits.text_burst), set()
+    bucket = TokenBucket(limits.text_per_s, limits.text_burst)
+    queued: set[asyncio.Task] = set()
     log.info("kiosk %s connected (%s)", kiosk_id, session.key)
 
     async def queue(coro) -> None:

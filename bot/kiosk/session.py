@@ -11,17 +11,26 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.buttons import KIOSK_MENU, OfferedButtons
 from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, Turn, clean_text
 from hallbot import payloads as P
 from identity.masking import mask_for_slot, mask_text
 from identity.proof import ProofError, check_seal, signed_entities
+from voice.events import Stage
 
 from . import messages as M
 from .fsm import SessionFSM, Timeouts
 from .limits import FrameWorker
+
+if TYPE_CHECKING:  # the kiosk runs text-only without them: typed, not imported
+    from bot.staff.kiosk_board import StaffBoard
+    from bot.staff.notices import Notice
+    from business.adapter import Customer
+    from identity.idcard.base import IdCardReader
+    from vision.recognizer import FaceRecognizer
+    from voice.pipeline import VoicePipeline, VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +38,8 @@ RASA_DOWN = "对话服务暂时不可用（可能正在重启），您说的话�
 RASA_BACK = "对话服务已恢复。"
 SPEECH_DOWN = {"asr": "语音识别暂时不可用（可能正在重启），请稍后再说，或直接点屏幕、用键盘输入。",
                "tts": "语音播报暂时不可用，回复会显示在屏幕上。"}
+# a failed NLU step leaves the customer's speech unanswered: the same advice as ASR (tap or type)
+NOTICE_FOR: dict[Stage, str] = {"asr": "asr", "nlu": "asr", "tts": "tts"}
 SPEECH_BACK = "语音服务已恢复。"
 FAREWELL = "感谢您的光临，再见！"
 STALE_BUTTON = "这个按钮已失效，请重新选择，或者直接说出、输入您要办理的业务。"
@@ -40,15 +51,19 @@ class Outbox(Protocol):
     async def send_audio(self, pcm: bytes) -> None: ...
 
 
+class FindCustomer(Protocol):
+    def __call__(self, *, id_number: str) -> Customer | None: ...
+
+
 @dataclass
 class KioskDeps:
     """What every kiosk of one app server shares."""
     rasa: RasaClient
-    faces: Any = None              # vision.service.FaceService, None = no camera processing
-    voice: Any = None              # voice.pipeline.VoicePipeline, None = text only
-    board: Any = None              # bot.staff.board.HallBoard, None = no staff console
-    id_reader: Any = None          # vision.idcard IdCardReader
-    find_customer: Callable[..., Any] | None = None  # business lookup (id_number=...)
+    faces: FaceRecognizer | None = None    # None = no camera processing
+    voice: VoicePipeline | None = None     # None = text only
+    board: StaffBoard | None = None        # None = no staff console
+    id_reader: IdCardReader | None = None
+    find_customer: FindCustomer | None = None       # business lookup by ID number (ID-card check)
     timeouts: Timeouts = field(default_factory=Timeouts)
     clock: Callable[[], float] = time.monotonic
     speech_probe: Callable[[], Awaitable[bool]] | None = None  # is the speech service back?
@@ -67,7 +82,7 @@ class KioskSession:
         self.conversation_id = self._new_conversation_id()
         self.customer_name: str | None = None
         self.latest_frame: bytes | None = None
-        self.voice = deps.voice.session(self.key) if deps.voice else None
+        self.voice: VoiceSession | None = deps.voice.session(self.key) if deps.voice else None
         self._frames = FrameWorker(self._analyse, deps.frame_gate, kiosk_id)
         self._keypad_slot: str | None = None  # the form slot the keypad asks for (how to mask its entry)
         self._tasks: set[asyncio.Task] = set()
@@ -87,11 +102,11 @@ class KioskSession:
 
     async def start(self) -> None:
         if self.voice:
-            self.spawn(self._pump_voice())
+            self.spawn(self._pump_voice(self.voice))
         self.spawn(self._ticker())
         if self.deps.faces is not None:
             self.spawn(self._frames.run())
-        if self.deps.board and hasattr(self.deps.board, "on_ack"):
+        if self.deps.board is not None:
             self._unsubscribe = self.deps.board.on_ack(self._staff_acknowledged)
         await self._send_state("connected")
 
@@ -188,7 +203,7 @@ class KioskSession:
             log.exception("kiosk %s: ID-card check failed", self.kiosk_id)
             intent, entities, notes = "EXTERNAL_id_card_failed", {"reason": "check_error"}, ["id_card_check_error"]
         for reason in notes:
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, reason, self.fsm.customer_id)
+            await self._assist(reason, self.fsm.customer_id)
         await self._external(intent, entities)
 
     # -- speech -----------------------------------------------------------------------------------
@@ -201,11 +216,11 @@ class KioskSession:
         replies = await self._dialogue(text, lambda: self.deps.rasa.send_turn(self.conversation_id, text), speak=False)
         return [m.text for m in replies if m.text]
 
-    async def _pump_voice(self) -> None:
+    async def _pump_voice(self, voice: VoiceSession) -> None:
         from voice import events as V
 
         while True:
-            event = await self.voice.events.get()
+            event = await voice.events.get()
             try:
                 await self._voice_event(event, V)
             except Exception:  # one bad event must not stop the audio
@@ -237,24 +252,24 @@ class KioskSession:
             if self.fsm.fire("silence_timeout", now=self.deps.clock(), cause="no answer after re-prompts"):
                 await self._after("silence_timeout")   # _after sends the state
         elif isinstance(event, V.VoiceError):
-            await self._speech_failed(event.message)
+            await self._speech_failed(event.component, event.message)
         elif isinstance(event, V.StageTimings) and event.ms:
             await self.out.send_json(M.Timings(event.turn_id, event.ms, event.text).to_dict())
 
-    async def _speech_failed(self, message: str) -> None:
-        component = "tts" if ("TTS" in message or "合成" in message or "tts" in message) else "asr"
+    async def _speech_failed(self, stage: Stage, message: str) -> None:
+        component = NOTICE_FOR[stage]
         if component not in self._speech_down:
             self._speech_down.add(component)
             log.warning("kiosk %s: %s failed: %s", self.kiosk_id, component, message)
             await self.out.send_json(M.Notice("error", SPEECH_DOWN[component], component).to_dict())
             if self.deps.speech_probe:
-                self.spawn(self._watch_speech())
+                self.spawn(self._watch_speech(self.deps.speech_probe))
 
-    async def _watch_speech(self) -> None:
+    async def _watch_speech(self, probe: Callable[[], Awaitable[bool]]) -> None:
         """Poll the speech service until it answers, then tell the customer speech works again."""
         while self._speech_down and not self._closed:
             await asyncio.sleep(1.0)
-            if await self.deps.speech_probe():
+            if await probe():
                 for component in list(self._speech_down):
                     await self._speech_ok(component)
 
@@ -267,20 +282,23 @@ class KioskSession:
     def _say(self, texts: list[str]) -> None:
         text = " ".join(t for t in texts if t)
         if self.voice and text:
-            self.spawn(self._say_now(text))
+            self.spawn(self._say_now(self.voice, text))
 
-    async def _say_now(self, text: str) -> None:
+    async def _say_now(self, voice: VoiceSession, text: str) -> None:
         try:
-            await self.voice.say(text)
+            await voice.say(text)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the text is on the screen already: nothing is lost
-            await self._speech_failed(f"TTS {type(exc).__name__}: {exc}")
+            await self._speech_failed("tts", f"{type(exc).__name__}: {exc}")
 
     # -- vision -----------------------------------------------------------------------------------
     async def _analyse(self, jpeg: bytes) -> None:
+        faces = self.deps.faces
+        if faces is None:   # frames are offered only with a face service
+            return
         now = self.deps.clock()
-        events = await self.deps.faces.process_frame_async(self.key, jpeg)
+        events = await faces.process_frame_async(self.key, jpeg)
         for event in events:
             await self._vision_event(event, now)
 
@@ -299,12 +317,13 @@ class KioskSession:
             if self.fsm.fire("face_unknown", now=now, cause=f"no gallery match (best {event.best_score:.2f})"):
                 await self._greet_unknown("EXTERNAL_face_unknown")
         elif kind == "StaffIntervention":
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, event.reason,
-                              event.customer_id or None)
+            await self._assist(event.reason, event.customer_id or None)
 
     async def _greet_known(self, customer_id: str, recently_served: bool) -> None:
         if not recently_served:  # the staff notice looks up the profile: it must not delay the greeting
-            self.spawn(self._board("customer_arrived", self.kiosk_id, self.conversation_id, customer_id))
+            conversation_id = self.conversation_id
+            self.spawn(self._tell_board("customer_arrived",
+                                        lambda board: board.customer_arrived(self.kiosk_id, conversation_id, customer_id)))
         else:
             self._face_at = None  # no greeting to time
         # recently served (seed 001): identify quietly, no spoken greeting, no new staff notice
@@ -364,7 +383,7 @@ class KioskSession:
         if self._pending:
             self._pending.clear()
             await self.out.send_json(M.Notice("error", "对话服务仍未恢复，已通知工作人员。", "rasa").to_dict())
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id, "dialogue_service_down", None)
+            await self._assist("dialogue_service_down", None)
 
     async def _present(self, turn: Turn, speak: bool) -> None:
         replies, prompted = turn.messages, False
@@ -407,10 +426,11 @@ class KioskSession:
     async def _custom(self, payload: P.Payload) -> None:
         if isinstance(payload, P.Handoff):
             await self._move("handoff_requested", f"handoff: {payload.business_type}", "handoff requested")
-            self.spawn(self._board("handoff_requested", self.kiosk_id, self.conversation_id, payload))
+            conversation_id = self.conversation_id
+            self.spawn(self._tell_board("handoff_requested",
+                                        lambda board: board.handoff_requested(self.kiosk_id, conversation_id, payload)))
         elif isinstance(payload, P.StaffIntervention):
-            await self._board("enrolment_assist", self.kiosk_id, self.conversation_id,
-                              payload.reason or "staff_intervention", self.fsm.customer_id)
+            await self._assist(payload.reason or "staff_intervention", self.fsm.customer_id)
         elif isinstance(payload, P.FaceEnrolment) and payload.consent:
             self.spawn(self._enrol_face(payload.customer_id))
 
@@ -506,7 +526,8 @@ class KioskSession:
             await self._reset()
 
     async def _leave(self, cause: str, speak: bool) -> None:
-        await self._board("customer_left", self.kiosk_id, self.conversation_id)
+        conversation_id = self.conversation_id
+        await self._tell_board("customer_left", lambda board: board.customer_left(self.kiosk_id, conversation_id))
         if speak:
             await self.out.send_json(M.Bot(FAREWELL).to_dict())
             self._say([FAREWELL])
@@ -532,17 +553,23 @@ class KioskSession:
         cause = self.fsm.history[-1].cause if self.fsm.history else ""
         await self.out.send_json(M.State(self.fsm.state, cause, self.conversation_id, note).to_dict())
 
-    async def _board(self, method: str, *args) -> None:
+    async def _assist(self, reason: str, customer_id: str | None) -> None:
+        """Ask staff to come and help this conversation's customer."""
+        conversation_id = self.conversation_id
+        await self._tell_board("enrolment_assist", lambda board: board.enrolment_assist(
+            self.kiosk_id, conversation_id, reason, customer_id))
+
+    async def _tell_board(self, what: str, call: Callable[[StaffBoard], Awaitable[object]]) -> None:
         board = self.deps.board
         if board is None:
             return
         try:
-            await getattr(board, method)(*args)
+            await call(board)
         except Exception:  # the console is a helper: the customer is served regardless
-            log.exception("kiosk %s: staff board %s failed", self.kiosk_id, method)
+            log.exception("kiosk %s: staff board %s failed", self.kiosk_id, what)
 
-    async def _staff_acknowledged(self, notice) -> None:
-        if getattr(notice, "session_id", None) != self.conversation_id or self._closed:
+    async def _staff_acknowledged(self, notice: Notice) -> None:
+        if notice.session_id != self.conversation_id or self._closed:
             return
         who = notice.acked_by_name or ""
         text = f"工作人员{who}已收到，马上过来为您服务。"

@@ -13,7 +13,7 @@ import inspect
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from bot.staff.notices import (
@@ -31,6 +31,8 @@ from bot.staff.notices import (
 from hallbot import payloads
 from identity.masking import mask_text
 
+from .kiosk_board import AckCallback
+
 log = logging.getLogger(__name__)
 
 MAX_TRANSCRIPT = 50
@@ -39,7 +41,6 @@ MAX_TEXT = 500
 SERVICE_SKILLS = {"auto_debit_signup": "pay_bill", "tou_signup": "tariff", "app_signup": "consult",
                   "energy_audit": "consult", "outage_notice_signup": "consult"}
 
-AckCallback = Callable[[Notice], Awaitable[None] | None]
 
 
 class UnknownNotice(KeyError):
@@ -82,7 +83,8 @@ class Subscription:
     that falls `maxsize` updates behind is closed (its console reconnects and reloads the snapshot)."""
 
     def __init__(self, board: HallBoard, maxsize: int) -> None:
-        self._board, self._queue = board, asyncio.Queue(maxsize=maxsize)
+        self._board = board
+        self._queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=maxsize)
         self.closed = False
 
     def put(self, update: dict) -> None:

@@ -10,7 +10,9 @@ import json
 import logging
 import secrets
 import weakref
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import WSMsgType, web
 
@@ -19,6 +21,9 @@ from bot.staff.board import HallBoard, UnknownNotice
 from bot.staff.limiter import LoginLimiter
 from bot.staff.login_page import LOGIN_PAGE, PASSWORD_PAGE
 from bot.staff.sessions import MAX_AGE_S, StaffSession, StaffSessions
+
+if TYPE_CHECKING:
+    from identity.sms import SmsVerifier
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -30,8 +35,8 @@ ACCOUNTS = web.AppKey("staff_accounts", StaffAccounts)
 LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
 SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 SECURE = web.AppKey("staff_secure_cookie", bool)
-SOCKETS = web.AppKey("staff_sockets", weakref.WeakSet)
-SMS = web.AppKey("staff_sms_verifier", object)     # () -> identity.sms.SmsVerifier
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("staff_sockets")
+SMS: web.AppKey[Callable[[], SmsVerifier]] = web.AppKey("staff_sms_verifier")   # opened when first needed
 
 __all__ = ["add_routes", "LoginLimiter", "current_staff", "COOKIE"]
 
@@ -74,8 +79,10 @@ def _same_origin(request: web.Request) -> bool:
 
 async def _form(request: web.Request) -> dict:
     try:
-        data = await request.json() if request.content_type == "application/json" else await request.post()
-        return data if hasattr(data, "get") else {}
+        if request.content_type == "application/json":
+            data = await request.json()
+            return data if isinstance(data, dict) else {}   # a JSON list or string is no form
+        return dict(await request.post())
     except (ValueError, UnicodeDecodeError, AttributeError):
         return {}
 
@@ -313,7 +320,8 @@ async def _pump(sub, ws: web.WebSocketResponse) -> None:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for ws in list(app[SOCKETS]):
+    sockets = app[SOCKETS]
+    for ws in list(sockets):
         await ws.close(code=1001, message=b"server shutdown")
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 def value_of(hint: Any) -> Any:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return args[-1]
     if origin in (typing.Union, types.UnionType):
         return value_of(next(a for a in args if a is not type(None)))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):

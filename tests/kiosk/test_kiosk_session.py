@@ -117,8 +117,8 @@ async def test_rasa_restart_mid_conversation_shows_a_message_and_replays_what_wa
 
 
 def place_card(directory, id_number: str, name: str, birth: str, photo_rgb) -> None:
-    from vision.idcard.base import IdCardData
-    from vision.idcard.simulator import DirectorySimulator
+    from identity.idcard.base import IdCardData
+    from identity.idcard.simulator import DirectorySimulator
 
     DirectorySimulator.write(directory, IdCardData(
         name=name, sex="女", ethnicity="汉", birth_date=birth, address="上海市徐汇区漕溪北路1号",
@@ -127,7 +127,7 @@ def place_card(directory, id_number: str, name: str, birth: str, photo_rgb) -> N
 
 
 async def test_id_card_checked_against_the_live_face(hall, hall_faces, screen, tmp_path):
-    from vision.idcard.simulator import DirectorySimulator
+    from identity.idcard.simulator import DirectorySimulator
     from vision.sample_faces import identities
 
     lina = hall.business().find_customer(customer_id="C000002")

@@ -9,7 +9,7 @@ from vision.image_io import encode_jpeg
 
 
 def card_session(hall, hall_faces, screen, tmp_path, customer, find_customer=None, photo=None) -> KioskSession:
-    from vision.idcard.simulator import DirectorySimulator
+    from identity.idcard.simulator import DirectorySimulator
 
     place_card(tmp_path, customer.id_number, customer.name, customer.id_number[6:14],
                astronaut_portrait() if photo is None else photo)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from identity.idcard.simulator import DirectorySimulator
 from vision.events import (
     EmotionSample,
     EnrolmentResult,
@@ -21,7 +22,6 @@ from vision.events import (
     StaffIntervention,
     UnknownFace,
 )
-from vision.idcard.simulator import DirectorySimulator
 from vision.image_io import encode_jpeg
 from vision.sample_faces import captures, darken, group_photo
 

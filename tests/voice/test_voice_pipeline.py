@@ -193,7 +193,8 @@ async def test_nlu_failure_is_reported_and_session_goes_on(make_pipeline):
     await feed_frames(session, np.concatenate([clip("domain_01.wav"), silence(0.7)]), got)
     await session.drain()
     await wait_for(session, got, VoiceError)
-    assert "rasa down" in next(e for _, e in got if isinstance(e, VoiceError)).message
+    error = next(e for _, e in got if isinstance(e, VoiceError))
+    assert "rasa down" in error.message and error.component == "nlu"
     await feed_frames(session, np.concatenate([clip("domain_03.wav"), silence(0.7)]), got)
     await session.drain()
     await wait_for(session, got, BotAudio)

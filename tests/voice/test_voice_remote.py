@@ -269,5 +269,5 @@ async def test_pipeline_survives_service_down(down_url):
     pipeline = VoicePipeline(bot, transcriber=RemoteTranscriber(down_url), tts=RemoteTTS(down_url))
     events = await run_file(pipeline, DATA / "domain_01.wav", session_id="kiosk-down")
     errors = [e for e in events if isinstance(e, VoiceError)]
-    assert errors and "语音识别服务暂时不可用" in errors[0].message
+    assert errors and "语音识别服务暂时不可用" in errors[0].message and errors[0].component == "asr"
     assert bot.heard == []

@@ -60,7 +60,7 @@ def eye_similarity(face: DetectedFace, size: int = 112) -> np.ndarray:
     src = np.array([face.left_eye, face.right_eye], dtype=np.float32)
     dst = TEMPLATE_EYES * (size / 112.0)
     sv, dv = src[1] - src[0], dst[1] - dst[0]
-    scale = float(np.linalg.norm(dv) / max(np.linalg.norm(sv), 1e-6))
+    scale = float(np.linalg.norm(dv)) / max(float(np.linalg.norm(sv)), 1e-6)
     angle = float(np.arctan2(dv[1], dv[0]) - np.arctan2(sv[1], sv[0]))
     c, s = scale * np.cos(angle), scale * np.sin(angle)
     rot = np.array([[c, -s], [s, c]], dtype=np.float32)
@@ -70,7 +70,7 @@ def eye_similarity(face: DetectedFace, size: int = 112) -> np.ndarray:
 
 def aligned_crop(rgb: np.ndarray, face: DetectedFace, size: int = 112) -> np.ndarray:
     """Eye-aligned face crop, the same for every backend (quality metrics use it)."""
-    return cv2.warpAffine(rgb, eye_similarity(face, size), (size, size), borderValue=0)
+    return cv2.warpAffine(rgb, eye_similarity(face, size), (size, size), borderValue=(0, 0, 0))
 
 
 def l2_normalise(vec: np.ndarray) -> np.ndarray:

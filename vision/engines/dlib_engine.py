@@ -60,8 +60,9 @@ class DlibEngine:
                 e1, e2 = pts[0:2].mean(axis=0), pts[2:4].mean(axis=0)
                 left, right = (e1, e2) if e1[0] <= e2[0] else (e2, e1)
                 h, w = rgb.shape[:2]
-                bbox = (max(rect.left(), 0), max(rect.top(), 0), min(rect.right(), w - 1), min(rect.bottom(), h - 1))
-                faces.append(DetectedFace(bbox=tuple(float(v) for v in bbox), score=float(score),
+                bbox = (float(max(rect.left(), 0)), float(max(rect.top(), 0)),
+                        float(min(rect.right(), w - 1)), float(min(rect.bottom(), h - 1)))
+                faces.append(DetectedFace(bbox=bbox, score=float(score),
                                           left_eye=tuple(left), right_eye=tuple(right),
                                           nose=tuple(pts[4]), native=shape))
         return faces

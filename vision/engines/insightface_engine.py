@@ -73,7 +73,8 @@ class InsightFaceEngine:
             kps = np.asarray(kpss[i], dtype=np.float32)  # left eye, right eye, nose, mouth l, mouth r
             e1, e2 = kps[0], kps[1]
             left, right = (e1, e2) if e1[0] <= e2[0] else (e2, e1)
-            faces.append(DetectedFace(bbox=tuple(float(v) for v in det[:4]), score=float(det[4]),
+            x1, y1, x2, y2 = (float(v) for v in det[:4])
+            faces.append(DetectedFace(bbox=(x1, y1, x2, y2), score=float(det[4]),
                                       left_eye=tuple(left), right_eye=tuple(right), nose=tuple(kps[2]),
                                       native=kps))
         return faces

@@ -44,6 +44,14 @@ class TTSEngine(abc.ABC):
     def engine_for(self, text: str) -> TTSEngine:
         return self
 
+    def warm(self, texts: list[str]) -> None:
+        """Prepare fixed prompts; only a cache (CachedEngine) or a service has anything to do."""
+        return None
+
+    def healthy(self) -> bool:
+        """A model loaded in this process can always synthesize (a failure shows per sentence)."""
+        return True
+
     def stream(self, text: str, first_max_chars: int = 12) -> Iterator[SpeechChunk]:
         sentences = split_sentences(text, first_max_chars=first_max_chars)
         if not sentences:

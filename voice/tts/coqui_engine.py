@@ -35,8 +35,8 @@ class CoquiEngine(TTSEngine):
 
     def __init__(self, model_dir: str | Path | None = None, *, speaker: str | None = None,
                  language: str | None = None) -> None:
-        config = VoiceSettings.from_env()
-        model_dir = model_dir or config.coqui_model_dir
+        configured = VoiceSettings.from_env()
+        model_dir = model_dir or configured.coqui_model_dir
         if not model_dir:
             raise TTSError("coqui engine needs a model dir: set HALLBOT_COQUI_MODEL_DIR")
         self.model_dir = Path(model_dir)
@@ -57,8 +57,8 @@ class CoquiEngine(TTSEngine):
         except Exception as exc:  # coqui raises many kinds on a bad dir; say which dir failed
             raise TTSError(f"cannot load Coqui model from {self.model_dir}: {exc}") from exc
         self.sample_rate = int(self._synth.output_sample_rate)
-        self.speaker = speaker or config.coqui_speaker
-        self.language = language or config.coqui_language
+        self.speaker = speaker or configured.coqui_speaker
+        self.language = language or configured.coqui_language
         lang = (self.language or getattr(self._synth.tts_config, "phoneme_language", None) or "zh")
         self.languages = (str(lang)[:2],)
         self._lock = threading.Lock()

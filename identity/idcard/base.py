@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from identity import id_number
 
@@ -73,6 +73,7 @@ class PhotoDecoder(Protocol):
     def decode(self, photo: bytes, fmt: str) -> bytes: ...
 
 
+@runtime_checkable
 class IdCardReader(Protocol):
     def read(self) -> IdCardData:
         """Wait for / read one card. Raises IdCardReadError."""

@@ -11,11 +11,11 @@ import tty
 import pytest
 
 from identity import id_number
-from vision.idcard import sam
-from vision.idcard.base import IdCardData, IdCardReadError
-from vision.idcard.photo import ImageBytesDecoder
-from vision.idcard.serial_reader import SamSerialReader
-from vision.idcard.simulator import DirectorySimulator, SamEmulator
+from identity.idcard import sam
+from identity.idcard.base import IdCardData, IdCardReadError
+from identity.idcard.photo import ImageBytesDecoder
+from identity.idcard.serial_reader import SamSerialReader
+from identity.idcard.simulator import DirectorySimulator, SamEmulator
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -104,7 +104,7 @@ def pty_reader():
     opened = []
 
     def make(emulator: SamEmulator, timeout_s: float = 2.0) -> SamSerialReader:
-        from vision.idcard.serial_reader import open_serial
+        from identity.idcard.serial_reader import open_serial
         pty = PtyEmulator(emulator)
         port = open_serial(pty.path, 115200, timeout=0.2)
         opened.append((pty, port))
@@ -178,7 +178,7 @@ def test_simulator_errors(tmp_path):
 
 def test_shipped_demo_card_is_valid():
     from pathlib import Path
-    card = DirectorySimulator(Path(__file__).parent / "data" / "idcard-sim").read()
+    card = DirectorySimulator(Path(__file__).parents[1] / "vision" / "data" / "idcard-sim").read()
     assert card.problems(TODAY) == []
     assert card.photo[:2] == b"\xff\xd8"
 
@@ -201,3 +201,15 @@ def test_field_validation(change, problem):
 
 def test_long_term_validity_is_fine():
     assert make_card(valid_to="长期").problems(TODAY) == []
+
+
+def test_factory_picks_the_simulator_from_the_spec(tmp_path):
+    from identity.idcard.factory import id_card_reader
+
+    default = id_card_reader("", tmp_path)
+    assert isinstance(default, DirectorySimulator) and default.directory == tmp_path / "idcard-sim"
+    chosen = id_card_reader(str(tmp_path / "cards"), tmp_path)
+    assert isinstance(chosen, DirectorySimulator) and chosen.directory == tmp_path / "cards"
+    with pytest.raises(IdCardReadError) as err:   # a serial spec opens the port (none here)
+        id_card_reader("serial:/dev/nonexistent-reader@9600", tmp_path)
+    assert err.value.code == "device"
