@@ -96,7 +96,7 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
     app[CHAT_BUTTONS] = OfferedButtons()
     board = HallBoard()
     add_staff_routes(app, board, settings)
-    kiosk_routes.add_routes(app, kiosk_deps.build(app, settings, app[RASA], board=board, media=media))
+    kiosk_routes.add_routes(app, kiosk_deps.build(settings, app[RASA], board=board, media=media))
 
     async def close_client(app: web.Application) -> None:
         await app[RASA].close()

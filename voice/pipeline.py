@@ -88,13 +88,16 @@ class VoicePipeline:
         self.transcriber.warm()
         self.tts.warm([self.config.reprompt_text])
 
-    def session(self, session_id: str) -> VoiceSession:
-        return VoiceSession(self, session_id)
+    def session(self, session_id: str, respond: Respond | None = None) -> VoiceSession:
+        """`respond`: this session's own NLU step (a kiosk answers through its own dialogue);
+        default the pipeline's."""
+        return VoiceSession(self, session_id, respond)
 
 
 class VoiceSession:
-    def __init__(self, pipeline: VoicePipeline, session_id: str) -> None:
+    def __init__(self, pipeline: VoicePipeline, session_id: str, respond: Respond | None = None) -> None:
         self.p = pipeline
+        self.respond = respond or pipeline.respond
         self.cfg = pipeline.config
         self.session_id = session_id
         self.events: asyncio.Queue[VoiceEvent] = asyncio.Queue()
@@ -226,7 +229,7 @@ class VoiceSession:
             await self._emit(Transcript(self.session_id, result.text, True, turn_id, result.raw_text))
             self._conversation_started = True
             stage = "nlu"
-            replies = await self.p.respond(self.session_id, result.text)
+            replies = await self.respond(self.session_id, result.text)
             t.nlu_done = time.monotonic()
             replies = [r for r in replies if r and r.strip()]
             for reply in replies:

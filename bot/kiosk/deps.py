@@ -8,15 +8,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-
 from bot.rasa_client import RasaClient
 from hallbot.settings import KioskSettings, Settings
 from identity import keys
 from identity.idcard.factory import id_card_reader
 
+from .core import KioskDeps
 from .fsm import Timeouts
-from .session import KioskDeps
 
 if TYPE_CHECKING:  # imported where built: a text-only kiosk loads no vision or voice code
     from bot.staff.kiosk_board import StaffBoard
@@ -84,10 +82,14 @@ def warm_faces(faces: FaceService) -> None:
         log.warning("face warm-up skipped: %s", exc)
 
 
-def build(app: web.Application, settings: Settings, rasa: RasaClient, board: StaffBoard | None = None,
-          media: bool = True) -> KioskDeps:
-    from .routes import speech_responder
+async def _unrouted(session_key: str, text: str) -> list[str]:
+    """The pipeline's default NLU step, never used: every kiosk's voice session answers through
+    its own dialogue (KioskSession passes it when it opens the session)."""
+    log.warning("voice session %s has no dialogue: %d characters unanswered", session_key, len(text))
+    return []
 
+
+def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None, media: bool = True) -> KioskDeps:
     faces: FaceService | None = None
     voice: VoicePipeline | None = None
     reader: IdCardReader | None = None
@@ -99,7 +101,7 @@ def build(app: web.Application, settings: Settings, rasa: RasaClient, board: Sta
         warm_faces(faces)
         reader = id_card_reader(settings.kiosk.id_card, settings.var_dir)
     if media and settings.kiosk.voice:
-        voice, probe = voice_pipeline(speech_responder(app), settings)
+        voice, probe = voice_pipeline(_unrouted, settings)
     from business.factory import get_business
 
     def find_customer(*, id_number: str) -> Customer | None:

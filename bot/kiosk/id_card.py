@@ -8,29 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from vision.events import EnrolmentResult, StaffIntervention
 
 from .consent import FACE_CONSENT_VERSION
-
-if TYPE_CHECKING:
-    from .session import KioskSession
+from .core import KioskDeps
 
 log = logging.getLogger(__name__)
 FAILED = "EXTERNAL_id_card_failed"
 
 
-async def verify_with_id_card(session: KioskSession, consent: bool) -> tuple[str, dict, list[str]]:
-    """Returns (external intent, its entities, staff-assist reasons)."""
-    deps = session.deps
+async def verify_with_id_card(deps: KioskDeps, key: str, latest_frame: Callable[[], bytes | None],
+                             consent: bool) -> tuple[str, dict, list[str]]:
+    """Returns (external intent, its entities, staff-assist reasons). `key`: the session's vision
+    key; `latest_frame`: the camera's newest frame once the card is read (the live face to compare)."""
     if deps.faces is None or deps.id_reader is None:
         return FAILED, {"reason": "read_error"}, ["id_card_reader_missing"]
-    card, events = await asyncio.to_thread(deps.faces.read_id_card, session.key, deps.id_reader)
+    card, events = await asyncio.to_thread(deps.faces.read_id_card, key, deps.id_reader)
     notes = [e.reason for e in events if isinstance(e, StaffIntervention)]
     if card is None:
         return FAILED, {"reason": "read_error"}, notes
-    frame = session.latest_frame
+    frame = latest_frame()
     if frame is None:
         return FAILED, {"reason": "no_live_face"}, notes
     try:
@@ -40,7 +39,7 @@ async def verify_with_id_card(session: KioskSession, consent: bool) -> tuple[str
         log.exception("ID card: customer lookup failed")
         return FAILED, {"reason": "lookup_error"}, notes + ["id_card_lookup_error"]
     customer_id = customer.customer_id if customer else ""
-    results = await asyncio.to_thread(deps.faces.enrol_with_id_card, session.key, card, frame,
+    results = await asyncio.to_thread(deps.faces.enrol_with_id_card, key, card, frame,
                                       customer_id, keep_template=False)
     outcome = next(e for e in results if isinstance(e, EnrolmentResult))
     notes += [e.reason for e in results if isinstance(e, StaffIntervention)]

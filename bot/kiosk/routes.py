@@ -144,16 +144,6 @@ async def kiosk_page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "kiosk.html", headers={"Cache-Control": "no-cache"})
 
 
-def speech_responder(app: web.Application):
-    """The voice pipeline's NLU step, routed to the kiosk session that owns the voice session."""
-
-    async def respond(session_key: str, text: str) -> list[str]:
-        session = app[KIOSKS].get(session_key)
-        return await session.respond_to_speech(text) if session else []
-
-    return respond
-
-
 def add_routes(app: web.Application, deps: KioskDeps, limits: KioskLimits | None = None) -> None:
     limits = limits or KioskLimits.from_env()
     if deps.frame_gate is None:

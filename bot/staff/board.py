@@ -163,12 +163,15 @@ class HallBoard:
 
     # -- kiosk events -----------------------------------------------------------------------------
     async def customer_arrived(self, kiosk_id: str, session_id: str, customer_id: str | None,
-                               recently_served: bool = False) -> Arrival:
+                               recently_served: bool = False,
+                               recommendations: tuple[payloads.Recommendation, ...] | None = None) -> Arrival:
+        """`recommendations`: the ones the greeting already offered (its Recommendations payload), so
+        the board does not ask the business system a second time; None = look them up."""
         arrival = Arrival(_clean_text(kiosk_id, 64), _clean_text(session_id, 64),
                           customer_id=_clean_text(customer_id, 64) or None, recently_served=bool(recently_served))
         arrival.name = await self._customer_name(arrival.customer_id)
         if arrival.customer_id and arrival.name != UNAVAILABLE:
-            await self._fill_profile(arrival)
+            await self._fill_profile(arrival, recommendations)
         elif arrival.customer_id:
             arrival.profile_summary = {"note": UNAVAILABLE}
         old = self._customers.get((arrival.kiosk_id, arrival.session_id))
@@ -178,7 +181,7 @@ class HallBoard:
         self._add(arrival)
         return arrival
 
-    async def _fill_profile(self, arrival: Arrival) -> None:
+    async def _fill_profile(self, arrival: Arrival, offered: tuple[payloads.Recommendation, ...] | None = None) -> None:
         cid = arrival.customer_id
         ok, profile = await self._call("profile", lambda b: b.profile(cid))
         if ok and profile is not None:
@@ -195,13 +198,16 @@ class HallBoard:
             }
         else:
             arrival.profile_summary = {"note": UNAVAILABLE}
-        ok, recs = await self._call("recommendations", lambda b: b.recommendations(cid, k=3))
+        if offered is not None:
+            predicted = [(r.code, r.title, r.reason) for r in offered]
+        else:
+            ok, recs = await self._call("recommendations", lambda b: b.recommendations(cid, k=3))
+            predicted = [(r.service_code, r.title, r.reason) for r in recs or []]
         names = _business_names()
-        for rec in recs or []:
-            kind = _business_type_of(rec.service_code)
-            arrival.predicted_business.append({"service_code": rec.service_code, "title": rec.title,
-                                               "business_type": kind, "business_name": names.get(kind, kind),
-                                               "reason": rec.reason})
+        for code, title, reason in predicted:
+            kind = _business_type_of(code)
+            arrival.predicted_business.append({"service_code": code, "title": title, "business_type": kind,
+                                               "business_name": names.get(kind, kind), "reason": reason})
         top = arrival.predicted_business[0]["business_type"] if arrival.predicted_business else "consult"
         ok, staff = await self._call("staff_for", lambda b: b.staff_for(top))
         arrival.staff = _staff_dicts(staff or [])

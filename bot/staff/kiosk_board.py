@@ -15,7 +15,8 @@ AckCallback = Callable[[Notice], Awaitable[None] | None]
 @runtime_checkable
 class StaffBoard(Protocol):
     async def customer_arrived(self, kiosk_id: str, session_id: str, customer_id: str | None,
-                               recently_served: bool = False) -> object: ...
+                               recently_served: bool = False,
+                               recommendations: tuple[payloads.Recommendation, ...] | None = None) -> object: ...
 
     async def handoff_requested(self, kiosk_id: str, session_id: str, payload: payloads.Handoff | dict) -> object: ...
 

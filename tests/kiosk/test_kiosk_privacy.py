@@ -40,7 +40,7 @@ async def test_keypad_and_typed_entries_are_shown_masked(screen, caplog):
     try:
         await session.text(ID_NUMBER, "keypad")
         await session.text(f"我的手机是{PHONE}", "keyboard")
-        session._keypad_slot = "sms_code"        # what the tracker said the keypad asks for
+        session.dialogue.keypad_slot = "sms_code"        # what the tracker said the keypad asks for
         await session.text(CODE, "keypad")
         assert [m["text"] for m in screen.of("user_text")] == [
             "**************002X", "我的手机是*******8002", "******"]

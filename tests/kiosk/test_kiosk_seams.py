@@ -54,9 +54,9 @@ async def test_speech_notices_follow_the_failed_component_not_the_message(screen
 
     session = KioskSession("k-speech", KioskDeps(rasa=FakeRasa()), screen)
     try:
-        await session._voice_event(V.VoiceError("k", "RuntimeError: TTS 合成 words in an ASR failure", 1, "asr"), V)
-        await session._voice_event(V.VoiceError("k", "RuntimeError: boom", 2, "tts"), V)
-        await session._voice_event(V.VoiceError("k", "RuntimeError: respond failed", 3, "nlu"), V)
+        await session.speech.on_event(V.VoiceError("k", "RuntimeError: TTS 合成 words in an ASR failure", 1, "asr"))
+        await session.speech.on_event(V.VoiceError("k", "RuntimeError: boom", 2, "tts"))
+        await session.speech.on_event(V.VoiceError("k", "RuntimeError: respond failed", 3, "nlu"))
         assert [(n["component"], n["text"]) for n in screen.of("notice")] == [
             ("asr", SPEECH_DOWN["asr"]), ("tts", SPEECH_DOWN["tts"])]   # nlu: the ASR advice, already shown
     finally:
@@ -71,8 +71,8 @@ async def test_the_board_is_called_through_its_protocol(screen):
     session = KioskSession("k-board", KioskDeps(rasa=FakeRasa(), board=board), screen)
     await session.start()
     try:
-        await session._custom(payloads.StaffIntervention(reason="needs_help"))
-        await session._leave("test", speak=False)          # customer_left raises: logged, no error here
+        await session.dialogue.custom(payloads.StaffIntervention(reason="needs_help"))
+        await session.leave("test", speak=False)          # customer_left raises: logged, no error here
         assert board.calls == [("enrolment_assist", "k-board", session.conversation_id, "needs_help", None)]
     finally:
         await session.close()

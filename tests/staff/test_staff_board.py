@@ -34,6 +34,26 @@ async def test_arrival_shows_who_and_what(board, business, customer):
     assert arrival.id in [n["id"] for n in snap["notices"]]
 
 
+async def test_arrival_uses_the_services_the_greeting_offered_without_asking_again(business, customer):
+    """The greeting's Recommendations payload is the first answer: the board does not look them up twice."""
+    from hallbot import payloads
+
+    asked: list[str] = []
+
+    class Counting:
+        def __getattr__(self, name):
+            asked.append(name)
+            return getattr(business, name)
+    board = HallBoard(lambda: Counting())
+    offered = tuple(payloads.Recommendation(r.service_code, r.title, r.reason, r.intent, r.score)
+                    for r in business.recommendations(customer.customer_id, k=3))
+    arrival = await board.customer_arrived("K1", "s1", customer.customer_id, recommendations=offered)
+    assert [p["title"] for p in arrival.predicted_business] == [r.title for r in offered]
+    assert "recommendations" not in asked and "profile" in asked
+    await board.customer_arrived("K1", "s2", customer.customer_id)   # nothing offered: looked up
+    assert asked.count("recommendations") == 1
+
+
 async def test_unknown_and_unidentified_customers(board):
     unknown = await board.customer_arrived("K1", "s1", "C_NOPE")
     assert "未知客户" in unknown.name and unknown.predicted_business == []
