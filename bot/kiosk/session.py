@@ -102,9 +102,19 @@ class KioskSession:
     async def _ticker(self) -> None:
         while not self.closed:
             await asyncio.sleep(0.5)
-            fired = self.fsm.tick(self.deps.clock())
-            if fired:
-                await self.after(fired)
+            await self._tick()
+
+    async def _tick(self) -> None:
+        now = self.deps.clock()
+        if self.awaiting_dialogue:   # no goodbye (and no reset dropping the kept turn) while Rasa is back soon
+            self.fsm.input_seen(now)
+        fired = self.fsm.tick(now)
+        if fired:
+            await self.after(fired)
+
+    @property
+    def awaiting_dialogue(self) -> bool:
+        return bool(self.dialogue.pending)
 
     @property
     def latest_frame(self) -> bytes | None:

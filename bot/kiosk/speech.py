@@ -63,7 +63,9 @@ class Speech:
         elif isinstance(event, V.Reprompt):
             await out.send_json(M.Bot(event.text).to_dict())
         elif isinstance(event, V.SilenceTimeout):
-            if core.fsm.fire("silence_timeout", now=core.deps.clock(), cause="no answer after re-prompts"):
+            if core.awaiting_dialogue:   # the customer is waiting for our answer, not silent
+                log.info("kiosk %s: silence timeout ignored: a turn waits for the dialogue service", core.kiosk_id)
+            elif core.fsm.fire("silence_timeout", now=core.deps.clock(), cause="no answer after re-prompts"):
                 await core.after("silence_timeout")   # after() sends the state
         elif isinstance(event, V.VoiceError):
             await self.failed(event.component, event.message)

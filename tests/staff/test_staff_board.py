@@ -44,7 +44,7 @@ async def test_arrival_uses_the_services_the_greeting_offered_without_asking_aga
         def __getattr__(self, name):
             asked.append(name)
             return getattr(business, name)
-    board = HallBoard(lambda: Counting())
+    board = HallBoard(Counting)
     offered = tuple(payloads.Recommendation(r.service_code, r.title, r.reason, r.intent, r.score)
                     for r in business.recommendations(customer.customer_id, k=3))
     arrival = await board.customer_arrived("K1", "s1", customer.customer_id, recommendations=offered)
