@@ -204,6 +204,9 @@ def run(settings: Settings, with_app: bool = True) -> int:
     def _stop(signum, frame):  # Ctrl-C / SIGTERM: stop every child, then leave
         raise KeyboardInterrupt
 
+    # SIGINT too: a shell that starts us in the background (nohup, `&` in a script, some CI runners)
+    # leaves SIGINT ignored, and Python then installs no Ctrl-C handler of its own
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     stop_follow = threading.Event()
     try:
@@ -241,10 +244,20 @@ def run(settings: Settings, with_app: bool = True) -> int:
         return 1
     except KeyboardInterrupt:
         stop_follow.set()
-        print("\nstopping ...", flush=True)
+        _tell("\nstopping ...")
         supervisor.stop()
-        print("stopped")
+        _tell("stopped")
+    finally:   # whatever ended the run (an error, a closed terminal): no service outlives it
+        supervisor.stop()
     return 0
+
+
+def _tell(text: str) -> None:
+    """Print what we do while stopping; a reader that went away (a closed pipe) must not stop us stopping."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
 
 
 def register(sub: argparse._SubParsersAction) -> None:
