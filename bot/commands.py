@@ -240,15 +240,13 @@ def run(settings: Settings, with_app: bool = True) -> int:
         return 2
     except StartupFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
-        supervisor.stop()
         return 1
     except KeyboardInterrupt:
         stop_follow.set()
         _tell("\nstopping ...")
+    finally:   # whatever ended the run (Ctrl-C, an error, a closed terminal): no service outlives it
         supervisor.stop()
-        _tell("stopped")
-    finally:   # whatever ended the run (an error, a closed terminal): no service outlives it
-        supervisor.stop()
+    _tell("stopped")
     return 0
 
 

@@ -40,8 +40,8 @@ def _var(section: str, name: str, default: str, meaning: str) -> str:
     return name
 
 
-def _raw(name: str, env: Mapping[str, str] | None = None) -> str:
-    value = (os.environ if env is None else env).get(name, "").strip()
+def _raw(name: str) -> str:
+    value = os.environ.get(name, "").strip()
     return value or VARIABLES[name].default
 
 

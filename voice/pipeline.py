@@ -74,10 +74,11 @@ def _core(text: str) -> str:
 class VoicePipeline:
     """Shared models + config. Cheap to create sessions from."""
 
-    def __init__(self, respond: Respond, transcriber: Recognizer, tts: Synthesizer, *,
+    def __init__(self, respond: Respond | None, transcriber: Recognizer, tts: Synthesizer, *,
                  config: PipelineConfig | None = None) -> None:
         """The engines come from the caller: local (`voice.asr.get_transcriber()`,
-        `voice.tts.get_engine()`) or the speech service's (`voice.remote`)."""
+        `voice.tts.get_engine()`) or the speech service's (`voice.remote`). `respond`: the NLU step of
+        sessions that bring none of their own (None: every session must, as each kiosk's does)."""
         self.respond = respond
         self.transcriber = transcriber
         self.tts = tts
@@ -97,7 +98,10 @@ class VoicePipeline:
 class VoiceSession:
     def __init__(self, pipeline: VoicePipeline, session_id: str, respond: Respond | None = None) -> None:
         self.p = pipeline
-        self.respond = respond or pipeline.respond
+        chosen = respond or pipeline.respond
+        if chosen is None:
+            raise ValueError(f"voice session {session_id}: no NLU step (pass respond=)")
+        self.respond: Respond = chosen
         self.cfg = pipeline.config
         self.session_id = session_id
         self.events: asyncio.Queue[VoiceEvent] = asyncio.Queue()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported where built: a text-only kiosk loads no vision or 
     from business.adapter import Customer
     from identity.idcard.base import IdCardReader
     from vision.service import FaceService
-    from voice.pipeline import Respond, VoicePipeline
+    from voice.pipeline import VoicePipeline
 
 log = logging.getLogger(__name__)
 
@@ -34,30 +34,28 @@ def timeouts(kiosk: KioskSettings) -> Timeouts:
 SpeechProbe = Callable[[], Awaitable[bool]]
 
 
-def voice_pipeline(respond: Respond, settings: Settings) -> tuple[VoicePipeline, SpeechProbe | None]:
+def voice_pipeline(settings: Settings) -> tuple[VoicePipeline, SpeechProbe | None]:
     """The pipeline, and how to poll the speech service while it is down: only a service can be
-    polled (local models are in this process and fail per turn), so local engines give None."""
+    polled (local models are in this process and fail per turn), so local engines give None.
+    No NLU step of its own: each kiosk's voice session answers through that kiosk's dialogue."""
     from voice.pipeline import VoicePipeline
 
-    transcriber = tts = None
+    probe: SpeechProbe | None = None
     if settings.remote_speech:
         from voice.remote import remote_engines
 
         transcriber, tts = remote_engines(settings.speech_url, keys.secret(keys.SPEECH_TOKEN, settings.var_dir))
-    probe: SpeechProbe | None = None
-    if transcriber is not None and tts is not None:
-        pipeline = VoicePipeline(respond, transcriber, tts)
-        service = transcriber
+        pipeline = VoicePipeline(None, transcriber, tts)
 
         async def speech_service_up() -> bool:
-            return await asyncio.to_thread(service.healthy)
+            return await asyncio.to_thread(transcriber.healthy)
 
         probe = speech_service_up
     else:
         from voice.asr import get_transcriber
         from voice.tts import get_engine
 
-        pipeline = VoicePipeline(respond, get_transcriber(), get_engine())
+        pipeline = VoicePipeline(None, get_transcriber(), get_engine())
     try:
         pipeline.warm()
     except Exception as exc:  # noqa: BLE001 - a speech service still starting: the kiosk shows it per turn
@@ -82,13 +80,6 @@ def warm_faces(faces: FaceService) -> None:
         log.warning("face warm-up skipped: %s", exc)
 
 
-async def _unrouted(session_key: str, text: str) -> list[str]:
-    """The pipeline's default NLU step, never used: every kiosk's voice session answers through
-    its own dialogue (KioskSession passes it when it opens the session)."""
-    log.warning("voice session %s has no dialogue: %d characters unanswered", session_key, len(text))
-    return []
-
-
 def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None, media: bool = True) -> KioskDeps:
     faces: FaceService | None = None
     voice: VoicePipeline | None = None
@@ -101,7 +92,7 @@ def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None,
         warm_faces(faces)
         reader = id_card_reader(settings.kiosk.id_card, settings.var_dir)
     if media and settings.kiosk.voice:
-        voice, probe = voice_pipeline(_unrouted, settings)
+        voice, probe = voice_pipeline(settings)
     from business.factory import get_business
 
     def find_customer(*, id_number: str) -> Customer | None:

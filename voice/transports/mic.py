@@ -11,8 +11,8 @@ from hallbot.settings import VoiceSettings
 from ..events import BotAudio, PlaybackCancelled, VoiceEvent
 from ..pipeline import VoiceSession
 
-RECORD_CMD = VoiceSettings.from_env().mic_cmd
-PLAY_CMD = VoiceSettings.from_env().speaker_cmd
+_CONFIGURED = VoiceSettings.from_env()
+RECORD_CMD, PLAY_CMD = _CONFIGURED.mic_cmd, _CONFIGURED.speaker_cmd
 
 
 class Speaker:
