@@ -21,7 +21,7 @@ test: setup
 	@$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Fast feedback for every change (no Rasa, no browser, no models; ~1 min): lint, types, unit tests.
-MYPY_PACKAGES := hallbot business identity actions bot voice vision
+MYPY_PACKAGES := hallbot business identity actions bot voice vision phone
 check: setup
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy $(MYPY_PACKAGES)

@@ -10,9 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.billing import AccountFormValidation
+from actions.intent_names import transcript_text
+from actions.risk import APPLICATION_OPERATIONS, allowed
+from actions.risk_review import done as review_done
+from actions.risk_review import pause_if_needed
 from actions.services import ask_to_identify_first, business, current_customer, guarded
+from actions.step_up import start_step_up
 from actions.trust import trusted_customer_id
 from hallbot import payloads as P
+from identity.account_number import InvalidNumber, mask_phone, parse_phone
+from identity.spoken_numbers import to_digits
 
 # The form that just finished decides what kind of application to file.
 FORM_TO_APPLICATION = {
@@ -31,6 +38,18 @@ def last_finished_form(tracker: Tracker) -> str | None:
         if event.get("event") == "action" and event.get("name") in FORM_TO_APPLICATION:
             return event["name"]
     return None
+
+
+_LEAD_IN = re.compile(r"^(?:我家|我们家|家里|我)?(?:住)?(?:在|是|的地址是|地址是|地址在|地址)?[：:，,\s]*")
+_TRAIL = re.compile(r"[，,。\s]*(?:这边|那边|附近|这里)?(?:突然)?(?:停电了|没电了|停电|没电|断电了|断电).*$")
+
+
+def spoken_address(value: Any, said: str) -> str:
+    """The whole address the customer said: NLU's address entity is sometimes only its tail
+    ("3号801" out of "海淀区中关村大街1号院3号801"), which the crew cannot find."""
+    entity = str(value or "").strip()
+    whole = _TRAIL.sub("", _LEAD_IN.sub("", (said or "").strip())).strip("，,。 ")
+    return whole if entity and entity in whole and _ADDRESS_HINT.search(whole) and len(whole) <= 128 else entity
 
 
 def validate_address(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -54,7 +73,24 @@ class ValidateOutageForm(FormValidationAction):
         return {"address": accounts[0].address} if len(accounts) == 1 else {}
 
     def validate_address(self, value, dispatcher, tracker, domain):
-        return validate_address(value, dispatcher)
+        return validate_address(spoken_address(value, tracker.latest_message.get("text") or ""), dispatcher)
+
+    async def extract_callback_phone(self, dispatcher, tracker, domain):
+        """A verified customer is called back on the phone the business system has; nobody is asked."""
+        customer = current_customer(tracker)
+        if tracker.get_slot("callback_phone") or customer is None or not customer.phone:
+            return {}
+        return {"callback_phone": customer.phone}
+
+    def validate_callback_phone(self, value, dispatcher, tracker, domain):
+        customer = current_customer(tracker)
+        if customer is not None and value == customer.phone:
+            return {"callback_phone": value}
+        try:
+            return {"callback_phone": parse_phone(str(value or ""))}
+        except InvalidNumber as error:
+            dispatcher.utter_message(text=f"{error.reason}，请再说一遍联系电话。")
+            return {"callback_phone": None}
 
 
 class ValidateNewConnectionForm(FormValidationAction):
@@ -62,7 +98,7 @@ class ValidateNewConnectionForm(FormValidationAction):
         return "validate_new_connection_form"
 
     def validate_address(self, value, dispatcher, tracker, domain):
-        return validate_address(value, dispatcher)
+        return validate_address(spoken_address(value, tracker.latest_message.get("text") or ""), dispatcher)
 
 
 class ValidateCapacityForm(AccountFormValidation):
@@ -71,7 +107,7 @@ class ValidateCapacityForm(AccountFormValidation):
 
     def validate_capacity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict[str, Any]:
-        match = _CAPACITY.search(str(value or ""))
+        match = _CAPACITY.search(to_digits(str(value or "")))   # 二十千伏安 too
         kva = float(match.group(1)) if match else 0.0
         if not 1 <= kva <= 2000:
             dispatcher.utter_message(text="请说出需要的容量数值，例如“20千伏安”（1到2000之间）。")
@@ -124,6 +160,13 @@ class ActionSubmitApplication(Action):
         if kind == "closing" and not tracker.get_slot("confirmed"):
             dispatcher.utter_message(text="好的，已取消销户。")
             return reset
+        operation = APPLICATION_OPERATIONS[kind]
+        if not allowed(tracker, operation):   # a face alone: the second factor first (actions/risk.py)
+            return reset + start_step_up(operation)
+        paused = pause_if_needed(dispatcher, tracker, operation)   # staff first (actions/risk_review.py)
+        if paused is not None:
+            return paused
+        reset += review_done()
         details = {key: str(tracker.get_slot(slot)) for key, slot in
                    (("address", "address"), ("capacity_kva", "capacity"), ("new_holder_name", "new_holder_name"))
                    if tracker.get_slot(slot)}
@@ -145,13 +188,37 @@ class ActionReportOutage(Action):
         description = next((e.get("text") for e in reversed(tracker.events)
                             if e.get("event") == "user" and e.get("parse_data", {}).get("intent", {}).get("name") == "report_outage"),
                            None) or "停电报修"
-        ticket = business().report_outage(address=tracker.get_slot("address"), phone=customer.phone if customer else None,
+        phone = tracker.get_slot("callback_phone") or (customer.phone if customer else None)
+        ticket = business().report_outage(address=tracker.get_slot("address"), phone=phone,
                                           description=description, customer_id=customer.customer_id if customer else None)
         planned = f"该地址处于计划停电范围：{ticket.planned_outage}。" if ticket.planned_outage else ""
+        call = f"抢修人员会尽快打{mask_phone(phone)}联系您" if phone else "抢修人员会尽快处理"
         dispatcher.utter_message(
-            text=f"已为您登记停电报修，工单号{ticket.ticket_id}。{planned}抢修人员会尽快联系您，紧急情况请拨打95598。",
+            text=f"已为您登记停电报修，工单号{ticket.ticket_id}，地址：{ticket.address}。{planned}{call}，紧急情况请拨打95598。",
             json_message=P.OutageTicket(ticket.ticket_id, ticket.address, ticket.planned_outage).to_dict())
-        return [SlotSet("address", None)]
+        # the phone entity also fills the identity form's slot: a callback number must not count as that
+        stray = [SlotSet("phone", None)] if customer is None and tracker.get_slot("phone") == phone else []
+        return [SlotSet("address", None), SlotSet("callback_phone", None)] + stray
+
+
+class ActionFileComplaint(Action):
+    """A complaint becomes a ticket staff follow up (before: "您的意见我已经记录" and nothing was
+    recorded). The customer's own words are kept; a verified customer is called back."""
+
+    def name(self) -> str:
+        return "action_file_complaint"
+
+    @guarded
+    async def run(self, dispatcher, tracker, domain):
+        customer = current_customer(tracker)
+        said = [transcript_text(e) for e in tracker.events if e.get("event") == "user" and e.get("text")]
+        text = "\n".join(said[-3:]) or "投诉建议"     # the complaint and what led up to it
+        ticket = business().file_complaint(text=text, phone=customer.phone if customer else None,
+                                           customer_id=customer.customer_id if customer else None)
+        call = f"工作人员会打{mask_phone(customer.phone)}和您联系" if customer and customer.phone else "工作人员会尽快跟进处理"
+        dispatcher.utter_message(
+            text=f"非常抱歉给您带来不便。您的意见已登记为投诉单，单号{ticket.ticket_id}，{call}。需要我现在请工作人员过来吗？")
+        return []
 
 
 class ActionQueryOutagePlan(Action):

@@ -9,7 +9,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.risk import allowed
+from actions.risk_review import done as review_done
+from actions.risk_review import pause_if_needed
 from actions.services import ask_to_identify_first, business, current_customer, guarded, yuan
+from actions.step_up import start_step_up
 from actions.trust import trusted_customer_id
 from business import clock
 from business.adapter import Account, Bill
@@ -189,6 +193,12 @@ class ActionPayBill(Action):
         if not tracker.get_slot("confirmed"):
             dispatcher.utter_message(text="好的，已取消缴费。")
             return reset
+        if not allowed(tracker, "pay_bill"):   # a face alone: the second factor first (actions/risk.py)
+            return reset + start_step_up("pay_bill")
+        paused = pause_if_needed(dispatcher, tracker, "pay_bill", owed)   # staff first (actions/risk_review.py)
+        if paused is not None:
+            return paused
+        reset += review_done()
         payment = business().pay(account_no, owed, channel="robot", actor_customer_id=customer.customer_id)
         left = "已全部结清" if payment.balance_after <= 0 else f"尚欠{yuan(payment.balance_after)}"
         dispatcher.utter_message(

@@ -5,19 +5,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, FollowupAction, Restarted, SlotSet
 
 from actions.identity import recommendation_reply
-from actions.intent_names import BUSINESS_TYPES, display_name
+from actions.intent_names import BUSINESS_TYPES, INTENT_NAMES, SERVICE_STARTERS, STAFF_SERVICES, display_name, transcript_text
+from actions.risk import allowed, needs_step_up
 from actions.services import ask_to_identify_first, business, current_customer, guarded, honorific
-from actions.trust import has_second_factor, trusted_customer_id
+from actions.step_up import start_step_up
+from actions.trust import trusted_customer_id
 from hallbot import payloads as P
-
-# What accepting an offered service starts (forms start by running the form action).
-SERVICE_STARTERS = {
-    "query_bill": "action_query_bill", "query_arrears": "action_query_arrears", "pay_bill": "payment_form",
-    "print_invoice": "action_print_invoice", "new_connection": "new_connection_form",
-    "capacity_increase": "capacity_form", "transfer_ownership": "transfer_form", "close_account": "closing_form",
-    "report_outage": "outage_form", "change_tariff": "action_explain_self_service",
-    "sign_auto_debit": "action_explain_self_service",
-}
 
 
 class ActionRecommend(Action):
@@ -47,6 +40,8 @@ class ActionAcceptRecommendation(Action):
             dispatcher.utter_message(text="好的，请问您想办理什么业务？")
             return []
         dispatcher.utter_message(text="好的，马上为您办理。")
+        if offered and needs_step_up(tracker, offered):   # the second factor first, then the service
+            return [SlotSet("offered_service", None)] + start_step_up(offered)
         return [SlotSet("offered_service", None), FollowupAction(starter)]
 
 
@@ -65,7 +60,11 @@ class ActionDeclineRecommendation(Action):
 
 
 def requested_business(tracker: Tracker) -> str:
-    """The business the customer seems to want: a remembered request, else the latest business intent."""
+    """The business the customer seems to want: one named in this message (a recommendation button
+    for a staff-only service), a remembered request, else the latest business intent."""
+    named = next(tracker.get_latest_entity_values("business_type"), None)
+    if named:
+        return named
     if tracker.get_slot("pending_request"):
         return tracker.get_slot("pending_request")
     if tracker.get_slot("business_type"):
@@ -74,7 +73,7 @@ def requested_business(tracker: Tracker) -> str:
         intent = event.get("parse_data", {}).get("intent", {}).get("name") if event.get("event") == "user" else None
         if intent in BUSINESS_TYPES:
             return intent
-    return "consult"
+    return ""
 
 
 class ActionHandoff(Action):
@@ -86,18 +85,20 @@ class ActionHandoff(Action):
     @guarded
     async def run(self, dispatcher, tracker, domain):
         wanted = requested_business(tracker)
-        business_type = BUSINESS_TYPES.get(wanted, "consult")
+        business_type = BUSINESS_TYPES.get(wanted) or STAFF_SERVICES.get(wanted, "consult")
         staff = business().staff_for(business_type)
         customer_id = trusted_customer_id(tracker)
         business().record_event(customer_id, channel="robot", kind="handoff", text=business_type)
-        transcript = [P.TranscriptLine("customer" if e["event"] == "user" else "robot", e["text"])
+        transcript = [P.TranscriptLine("customer", transcript_text(e)) if e["event"] == "user"
+                      else P.TranscriptLine("robot", e["text"])
                       for e in tracker.events if e.get("event") in ("user", "bot") and e.get("text")]
         who = f"工作人员{staff[0].name}" if staff else "值班工作人员"
+        what = f"为您办理{display_name(wanted)}" if wanted else "为您服务"
         dispatcher.utter_message(
-            text=f"好的，已通知{who}，马上过来为您办理{display_name(wanted)}，请稍候。",
+            text=f"好的，已通知{who}，马上过来{what}，请稍候。",
             json_message=P.Handoff(customer_id, business_type, tuple(P.StaffRef(s.staff_id, s.name) for s in staff[:3]),
                                    tuple(transcript[-20:])).to_dict())
-        return [SlotSet("pending_request", None)]
+        return [SlotSet("pending_request", None), SlotSet("business_type", None)]
 
 
 class ActionFarewell(Action):
@@ -106,7 +107,8 @@ class ActionFarewell(Action):
 
     async def run(self, dispatcher, tracker, domain):
         name = tracker.get_slot("customer_name") if trusted_customer_id(tracker) else ""
-        dispatcher.utter_message(text=f"{name + '，' if name else ''}感谢您的光临，再见！祝您生活愉快。")
+        dispatcher.utter_message(text=f"{name + '，' if name else ''}感谢您的光临，再见！祝您生活愉快。",
+                                 json_message=P.RatingRequest().to_dict())   # the kiosk asks for a one-tap rating
         return []
 
 
@@ -133,7 +135,7 @@ class ActionEnrolFace(Action):
         if customer is None:
             ask_to_identify_first(dispatcher, "登记人脸")
             return []
-        if not has_second_factor(tracker):
+        if not allowed(tracker, "enrol_face"):
             dispatcher.utter_message(
                 text="为了保护您的账户，登记人脸前需要再核验一次身份：请刷身份证，或者请工作人员协助。",
                 buttons=[{"title": "刷身份证", "payload": "/use_id_card"},
@@ -153,7 +155,8 @@ class ActionAskAffirmation(Action):
 
     async def run(self, dispatcher, tracker, domain):
         ranking = tracker.latest_message.get("intent_ranking") or []
-        guess = next((r["name"] for r in ranking if r["name"] not in ("nlu_fallback", "out_of_scope")), None)
+        guess = next((r["name"] for r in ranking if r["name"].split("/")[0] in INTENT_NAMES
+                      and r["name"] not in ("nlu_fallback", "out_of_scope")), None)
         if guess is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.intent_names import SERVICE_INTENTS
+from actions.intent_names import SERVICE_INTENTS, SERVICE_STARTERS, display_name
 from actions.services import business, guarded, honorific, sms
 from actions.trust import identity_slots, proven_sensor_entities, trusted_customer_id
 from business.adapter import BusinessError, Customer
@@ -18,6 +18,7 @@ from identity.account_number import InvalidNumber, mask_phone, parse_account_no,
 from identity.id_number import InvalidIdNumber, normalize
 from identity.id_number import parse as parse_id
 from identity.sms import Outcome
+from identity.spoken_numbers import to_digits
 
 GATED_REQUESTS = {"query_bill", "query_arrears", "pay_bill", "print_invoice", "new_connection",
                   "capacity_increase", "transfer_ownership", "close_account", "change_tariff",
@@ -32,7 +33,7 @@ def identified_events(tracker: Tracker, customer: Customer, method: str) -> list
 
 def anonymous_events() -> list[EventType]:
     return [SlotSet("identified", False), SlotSet("customer_id", None), SlotSet("identity_method", None),
-            SlotSet("identity_seal", None)]
+            SlotSet("identity_seal", None), SlotSet("second_factor", False)]
 
 
 def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, lead: str) -> list[EventType]:
@@ -43,7 +44,9 @@ def recommendation_reply(dispatcher: CollectingDispatcher, customer: Customer, l
         return [SlotSet("offered_service", None)]
     top = recs[0]
     intents = [r.intent or SERVICE_INTENTS.get(r.service_code) for r in recs]
-    buttons = [{"title": r.title, "payload": f"/{intent}" if intent else "/request_human"}
+    # a service the dialogue cannot do goes to staff, named, so the handoff says which one
+    buttons = [{"title": r.title if intent else f"{r.title}（请工作人员办理）",
+                "payload": f"/{intent}" if intent else f'/request_human{{"business_type":"{r.service_code}"}}'}
                for r, intent in zip(recs, intents)]
     dispatcher.utter_message(
         text=f"{lead}{top.reason}，需要现在为您办理“{top.title}”吗？",
@@ -105,6 +108,12 @@ class ActionIdentifyByIdCard(Action):
         if customer is None:
             dispatcher.utter_message(text="身份证核验通过，但系统里没有找到您的用电档案。新户开户请到人工窗口办理，我已通知工作人员。")
             return [SlotSet("identified", False)]
+        pending, before = tracker.get_slot("pending_request"), trusted_customer_id(tracker)
+        starter = SERVICE_STARTERS.get(pending or "")
+        if before == customer.customer_id and starter:   # the second factor for a remembered request (step-up)
+            dispatcher.utter_message(text=f"身份核验成功，继续为您办理{display_name(pending)}。")
+            return identified_events(tracker, customer, "id_card") + [SlotSet("pending_request", None),
+                                                                      FollowupAction(starter)]
         dispatcher.utter_message(text=f"身份核验成功，{honorific(customer)}您好！")
         return identified_events(tracker, customer, "id_card") + recommendation_reply(dispatcher, customer, "")
 
@@ -124,14 +133,18 @@ class ActionIdCardFailed(Action):
                 json_message=P.StaffIntervention(reason or "id_card_mismatch").to_dict())
             return [SlotSet("id_card_failures", 0), SlotSet("identity_failed", True)]
         hints = {"read_error": "没有读到身份证信息，请把身份证平放在读卡区",
-                 "lookup_error": "系统暂时无法完成身份证核验", "check_error": "系统暂时无法完成身份证核验"}
+                 "lookup_error": "系统暂时无法完成身份证核验", "check_error": "系统暂时无法完成身份证核验",
+                 # the ID-card check's liveness (bot/kiosk/id_card.py): a photo held up, or no answer
+                 "not_live": "没能确认是您本人在摄像头前，请正对摄像头，自然眨眨眼",
+                 "no_live_face": "没有看到您的脸，请正对摄像头"}
         hint = hints.get(reason or "", "人脸与身份证照片比对未通过，请摘下帽子或眼镜，正对摄像头")
         dispatcher.utter_message(text=f"{hint}，我们再试一次。", json_message=P.Prompt("id_card").to_dict())
         return [SlotSet("id_card_failures", float(failures))]
 
 
 class ActionRememberRequest(Action):
-    """Remember what an unidentified customer asked for, to resume it after identity."""
+    """Remember what an unidentified customer asked for, to resume it after identity; or what a
+    customer identified by face alone asked for, to resume it after the second factor."""
 
     def name(self) -> str:
         return "action_remember_request"
@@ -139,8 +152,11 @@ class ActionRememberRequest(Action):
     async def run(self, dispatcher, tracker, domain):
         intent = tracker.latest_message.get("intent", {}).get("name")
         request = intent if intent in GATED_REQUESTS else None
-        dispatcher.utter_message(text="好的。办理这项业务需要先确认您的身份。")
-        return [SlotSet("pending_request", request)]
+        if trusted_customer_id(tracker) is None:
+            dispatcher.utter_message(text="好的。办理这项业务需要先确认您的身份。")
+            return [SlotSet("pending_request", request)]
+        # identified by face alone, a risky request: step_up_form follows and says why (actions/step_up.py)
+        return [SlotSet("pending_request", request), SlotSet("step_up_sent", None)]
 
 
 class ActionIdentityStopped(Action):
@@ -214,6 +230,9 @@ class ValidateIdentityForm(FormValidationAction):
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> dict[str, Any]:
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+        if entities & {"account_no", "id_number"} and "phone" not in entities:
+            return {"phone": None}   # "不对，是3100000002": the key was corrected, the phone is still to come
         try:
             phone = parse_phone(str(value or ""))
         except InvalidNumber as error:
@@ -237,7 +256,7 @@ class ValidateIdentityForm(FormValidationAction):
                           domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("identity_failed"):
             return {"sms_code": "-"}
-        result = sms().verify(tracker.get_slot("phone") or "", str(value or ""))
+        result = sms().verify(tracker.get_slot("phone") or "", to_digits(str(value or "")))
         if result.outcome == Outcome.OK:
             customer = business().find_customer(customer_id=tracker.get_slot("candidate_customer_id"))
             if customer is None:  # deleted while we were verifying

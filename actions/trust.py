@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-import time
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from identity import keys
 from identity.proof import MAX_AGE_S, MAX_SKEW_S, PROOF_ENTITY, ProofError, SensorEvent, check_event, check_seal, seal_identity
+from identity.used_proofs import UsedProofs, open_used_proofs
 
 log = logging.getLogger(__name__)
 SECOND_FACTORS = {"sms", "id_card"}   # verified in this visit; a face match alone is not one
@@ -25,26 +24,14 @@ def sensor_key() -> str:
     return keys.secret(keys.SENSOR_KEY)
 
 
-class UsedProofs:
-    """Proofs already acted on, kept while they are fresh enough to be replayed. The tracker the
-    action gets starts at the last restart, so it cannot show a use before a restart; this can
-    (one action-server process; several workers would need a shared store)."""
+@functools.cache
+def used_proofs() -> UsedProofs:
+    """Shared by every action-server process of the hall (identity/used_proofs.py): a proof acted on
+    by one worker, or before a restart, is a replay for all."""
+    from hallbot.settings import load
 
-    def __init__(self) -> None:
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, proof: str, now: float | None = None) -> bool:
-        now = time.time() if now is None else now
-        with self._lock:
-            self._until = {p: t for p, t in self._until.items() if t > now}
-            if proof in self._until:
-                return False
-            self._until[proof] = now + MAX_AGE_S + MAX_SKEW_S
-            return True
-
-
-USED = UsedProofs()
+    settings = load()
+    return open_used_proofs(settings.proof_store, settings.var_dir)
 
 
 def _entities(message: dict) -> dict[str, str]:
@@ -66,7 +53,7 @@ def proven_sensor_entities(tracker: Tracker, intent: str) -> dict[str, str] | No
         return None
     uses = sum(1 for e in tracker.events if e.get("event") == "user"
                and _entities(e.get("parse_data") or {}).get(PROOF_ENTITY) == proof)
-    if uses > 1 or not USED.first_use(str(proof)):
+    if uses > 1 or not used_proofs().first_use(str(proof), MAX_AGE_S + MAX_SKEW_S):
         log.warning("%s: %s refused: proof replayed", tracker.sender_id, intent)
         return None
     return {k: v for k, v in entities.items() if k != PROOF_ENTITY}
@@ -77,7 +64,7 @@ def identity_slots(tracker: Tracker, customer_id: str, method: str) -> list[Even
         raise ValueError(f"unknown identity method {method!r}")
     return [SlotSet("identified", True), SlotSet("customer_id", customer_id), SlotSet("identity_method", method),
             SlotSet("identity_seal", seal_identity(sensor_key(), tracker.sender_id, customer_id, method)),
-            SlotSet("identity_failed", False)]
+            SlotSet("identity_failed", False), SlotSet("second_factor", method in SECOND_FACTORS)]
 
 
 def trusted_customer_id(tracker: Tracker) -> str | None:
@@ -94,5 +81,6 @@ def trusted_customer_id(tracker: Tracker) -> str | None:
 
 
 def has_second_factor(tracker: Tracker) -> bool:
-    """Confirmed by SMS code or ID card + 1:1 face match in this visit (face enrolment needs it)."""
+    """Confirmed by SMS code or ID card + 1:1 face match in this visit (the risky operations of
+    actions/risk.py need it). The `second_factor` slot only routes the dialogue; this checks the seal."""
     return trusted_customer_id(tracker) is not None and tracker.get_slot("identity_method") in SECOND_FACTORS

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+from percentiles import pct  # noqa: E402
 
 from business import db, seed  # noqa: E402
 from business.profiles import compute_one  # noqa: E402
@@ -34,9 +35,6 @@ TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, 10, 30)
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def ms(values: list[float]) -> str:

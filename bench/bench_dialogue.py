@@ -25,6 +25,7 @@ from identity.proof import signed_entities
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from machine_info import describe
+from percentiles import pct
 
 from bot.commands import build_services
 from bot.supervisor import Supervisor, free_port
@@ -45,9 +46,6 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 
@@ -101,7 +99,7 @@ def bench_turns(client: httpx.Client, url: str, n: int, text: str, identified: b
 
 
 def row(name: str, values: list[float]) -> str:
-    return f"| {name} | {len(values)} | {statistics.median(values):.1f} | {percentile(values, 0.95):.1f} |"
+    return f"| {name} | {len(values)} | {statistics.median(values):.1f} | {pct(values, 95):.1f} |"
 
 
 def main() -> int:

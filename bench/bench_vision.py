@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+from percentiles import pct  # noqa: E402
 
 from vision.ann_index import AnnIndex  # noqa: E402
 from vision.calibrate import calibrate, pair_scores  # noqa: E402
@@ -32,13 +33,7 @@ from vision.engines.dlib_engine import DlibEngine  # noqa: E402
 from vision.events import FaceRecognized  # noqa: E402
 from vision.image_io import encode_jpeg, to_rgb  # noqa: E402
 from vision.quality import QualityLimits, assess  # noqa: E402
-from vision.sample_faces import captures, group_photo, identities, labelled_set  # noqa: E402
-
-
-def pct(values, q):
-    return float(np.percentile(np.asarray(values), q))
-
-
+from vision.sample_faces import group_photo, identities, labelled_set  # noqa: E402
 
 
 def frame_640(portrait: np.ndarray, face_px: int = 150) -> np.ndarray:
@@ -87,36 +82,100 @@ def bench_frames(lines: list[str], n_frames: int) -> None:
     lines.append(f"\n{n_frames} frames per row, medians except the total column.\n")
 
 
-def bench_time_to_identify(lines: list[str], fps: float = 5.0, runs: int = 5) -> None:
-    """Face appears at t=0 in a 5 fps stream; time until FaceRecognized = waiting for the
-    frames the tracker wants + compute of every frame (processed serially, as on the robot)."""
+def bench_time_to_identify(lines: list[str], fps: float = 4.0, runs: int = 10) -> None:
+    """Face appears at t=0 in an `fps` stream (the kiosk page sends 8 frames/s while a face is
+    judged, 4 before; 4 fps is the baseline); time until FaceRecognized = waiting for frames + compute of every frame
+    (processed serially, as on the robot). The stream is the synthetic live head of the enrolled
+    portrait (vision/liveness/synthetic.py; a different phase per run), with the default liveness
+    check and, as the baseline in the same run, with liveness off."""
+    from vision.liveness import AcceptAll
+    from vision.liveness.synthetic import live_sequence
     from vision.service import FaceService
     portraits = identities()
-    with tempfile.TemporaryDirectory() as tmp:
-        svc = FaceService(VisionConfig(var_dir=Path(tmp)))
-        svc.record_consent("C000002")
-        svc.enrol_image("C000002", portraits["astronaut"], face_id="face-lina")
-        stream = [encode_jpeg(frame_640(c)) for c in captures(portraits["astronaut"], seed=11)[2:6]]
-        results = []
-        for run in range(runs):
-            clock, t_frame = 0.0, 0.0
-            for i in range(20):
-                t_frame = max(i / fps, clock)  # the next frame, or later if still busy
-                t0 = time.perf_counter()
-                events = svc.process_frame(f"run{run}", stream[i % len(stream)], ts=1000.0 * run + t_frame)
-                clock = t_frame + time.perf_counter() - t0
-                if any(isinstance(e, FaceRecognized) for e in events):
-                    results.append((clock, i + 1))
-                    break
-            svc.end_session(f"run{run}")
-        svc.close()
-    lat = [r[0] for r in results]
+    streams = [[encode_jpeg(f) for f in live_sequence(portraits["astronaut"], n=int(4 * fps), seed=run, fps=fps)]
+               for run in range(runs)]
+    rows = {}
+    for label, liveness in (("liveness off (baseline)", AcceptAll()), ("liveness mediapipe (default)", None)):
+        with tempfile.TemporaryDirectory() as tmp:
+            svc = FaceService(VisionConfig(var_dir=Path(tmp)), liveness=liveness)
+            svc.record_consent("C000002")
+            svc.enrol_image("C000002", portraits["astronaut"], face_id="face-lina")
+            results = []
+            for run, stream in enumerate(streams):
+                clock, t_frame = 0.0, 0.0
+                for i in range(len(stream)):
+                    t_frame = max(i / fps, clock)  # the next frame, or later if still busy
+                    t0 = time.perf_counter()
+                    events = svc.process_frame(f"run{run}", stream[i], ts=1000.0 * run + t_frame)
+                    clock = t_frame + time.perf_counter() - t0
+                    if any(isinstance(e, FaceRecognized) for e in events):
+                        results.append((clock, i + 1))
+                        break
+                svc.end_session(f"run{run}")
+            svc.close()
+        rows[label] = results
     lines.append("### Face in view -> identified (FaceService.process_frame, camera at "
-                 f"{fps:g} fps, frames processed one at a time)\n")
-    lines.append(f"- {len(results)}/{runs} runs identified; latency median {statistics.median(lat):.2f} s, "
-                 f"max {max(lat):.2f} s; frames used {sorted({r[1] for r in results})} "
-                 f"(the tracker waits for up to {VisionConfig().frames_per_track} good frames unless one is very good). "
-                 "Target <= 1.5 s on 2 cores.\n")
+                 f"{fps:g} fps, frames processed one at a time, synthetic live head)\n")
+    lines.append("| | identified | p50 s | p95 s | max s | frames used |")
+    lines.append("|---|---|---|---|---|---|")
+    for label, results in rows.items():
+        lat = [r[0] for r in results] or [float("nan")]
+        lines.append(f"| {label} | {len(results)}/{runs} | {pct(lat, 50):.2f} | {pct(lat, 95):.2f} | {max(lat):.2f} | "
+                     f"{sorted({r[1] for r in results})} |")
+    lines.append("\nTarget <= 1.5 s on 2 cores. A real person standing quite still gives less parallax than the "
+                 "synthetic head: they get the active challenge, which adds their reaction time.\n")
+
+
+def bench_liveness_rates(lines: list[str], live_s: float = 6.0, spoof_s: float = 10.0, fps: float = 4.0) -> None:
+    """Acceptance of the synthetic live heads and rejection of the synthetic spoofs, for all 8
+    package-shipped identities, through the liveness judge alone (dlib detection + the judge,
+    timestamps at `fps`): live within 1.5 s / within the sequence; a spoof counts as rejected
+    when it is never judged live (refused at once, or challenged and then refused)."""
+    from vision.liveness import synthetic as S
+    from vision.liveness.judge import MeshLiveness
+    engine, judge_engine = create_engine("dlib"), MeshLiveness()
+    portraits = identities()
+    live_frames, spoof_frames = int(live_s * fps), int(spoof_s * fps)
+    kinds = {
+        "live head (turn + blink)": lambda p, k: S.live_sequence(p, n=live_frames, seed=k, fps=fps),
+        "live head (turn, no blink)": lambda p, k: S.live_sequence(p, n=live_frames, seed=k + 50, blink_at=(), fps=fps),
+        "printed photo waved": lambda p, k: S.photo_sequence(p, n=spoof_frames, seed=k, fps=fps),
+        "printed photo, small motion": lambda p, k: S.photo_sequence(p, n=spoof_frames, seed=k, amount=0.3, fps=fps),
+        "photo on a screen": lambda p, k: S.screen_sequence(p, n=spoof_frames, seed=k, fps=fps),
+        "portrait moved a few pixels": lambda p, k: S.shifted_sequence(p, n=spoof_frames, seed=k),
+        "replay of 3 identical stills": lambda p, k: S.replay_sequence(p, n=spoof_frames, seed=k),
+    }
+    lines.append(f"### Liveness on synthetic sequences at {fps:g} fps (8 identities each; vision/liveness/synthetic.py)\n")
+    lines.append("| sequence | judged live <= 1.5 s | judged live at all | refused | reasons | per-frame ms (mesh+iris+cues) |")
+    lines.append("|---|---|---|---|---|---|")
+    for kind, make in kinds.items():
+        early = late = refused = 0
+        reasons: dict[str, int] = {}
+        ms: list[float] = []
+        for k, (_name, portrait) in enumerate(sorted(portraits.items())):
+            judge = judge_engine.track()
+            for i, frame in enumerate(make(portrait, k)):
+                faces = engine.detect(frame)
+                if not faces:
+                    continue
+                t0 = time.perf_counter()
+                result = judge.add(frame, max(faces, key=lambda f: f.area), i / fps)
+                ms.append((time.perf_counter() - t0) * 1000)
+                if result.state != "unsure":
+                    reasons[result.reason] = reasons.get(result.reason, 0) + 1
+                    if result.state == "live":
+                        late += 1
+                        early += i / fps <= 1.5
+                    else:
+                        refused += 1
+                    break
+        n = len(portraits)
+        lines.append(f"| {kind} | {early}/{n} | {late}/{n} | {refused}/{n} | "
+                     f"{', '.join(f'{r} {c}' for r, c in sorted(reasons.items()))} | {pct(ms, 50):.1f} / {pct(ms, 95):.1f} |")
+        print(lines[-1], flush=True)
+    lines.append("\nLive acceptance = the live rows' \"judged live\"; replay rejection = 1 - the spoof rows' \"judged live at all\". "
+                 "Synthetic: one real photo per identity rendered as a 3D mesh (live) or warped as a plane (spoofs), camera "
+                 "noise added; not real faces, skin, screens or cameras.\n")
 
 
 def bench_verification(lines: list[str], engine) -> np.ndarray:
@@ -217,13 +276,27 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--liveness-only", action="store_true", help="only face in view -> identified and the liveness rates")
+    ap.add_argument("--fps", type=lambda v: [float(x) for x in v.split(",")], default=[4.0, 8.0],
+                    help="camera rates for the liveness rows (default 4,8: 4 fps is the baseline)")
     args = ap.parse_args()
     started = time.time()
     lines = [f"\n## Vision (vision/) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC\n",
              f"Machine: {describe()}. Command: `.venv/bin/python bench/bench_vision.py {' '.join(sys.argv[1:])}`.\n"]
     engine = create_engine("dlib")
+    if args.liveness_only:
+        for fps in args.fps:   # the page's rate while a face is judged (kiosk.js) against the old 4 fps
+            bench_time_to_identify(lines, fps=fps)
+        for fps in args.fps:
+            bench_liveness_rates(lines, fps=fps)
+        lines.append(f"Benchmark wall time {time.time() - started:.0f} s.\n")
+        with open(args.out, "a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return 0
     bench_frames(lines, args.frames)
     bench_time_to_identify(lines)
+    bench_liveness_rates(lines)
     vecs = bench_verification(lines, engine)
     print("\n".join(lines), flush=True)
     mean_dir = vecs.mean(axis=0)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from machine_info import describe  # noqa: E402  (bench/ is on sys.path when run as a script)
+from percentiles import pct  # noqa: E402
 
 from voice import audio as A  # noqa: E402
 
@@ -78,7 +79,7 @@ def med(xs: list[float]) -> float:
 
 
 def p90(xs: list[float]) -> float:
-    return float(np.percentile(xs, 90)) if xs else float("nan")
+    return pct(xs, 90)
 
 
 # --- data -------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 dialogue logic stays in Rasa and the actions, session logic in bot.kiosk.
 
 POST /api/message takes {"sender", "text"} (always text) or {"sender", "button": id} (an id from
-an earlier reply's buttons). Sensor events have no public API: only the kiosk sessions, which saw
+an earlier reply's buttons); an optional "id" (8-64 of A-Z a-z 0-9 _ -) names the text turn, so a
+client that lost the answer (a 5xx, a dropped connection) sends it again with the same id and
+"retry": true, and it is handled once (rasa_addons/turn_ledger.py). Sensor events have no public API: only the kiosk sessions, which saw
 them, report them to the dialogue, signed (docs/security.md)."""
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.buttons import OfferedButtons
-from bot.rasa_client import BotMessage, RasaClient, RasaUnavailable, clean_text
+from bot.rasa_client import MESSAGE_ID, BotMessage, RasaClient, RasaUnavailable, clean_text
 from hallbot.settings import Settings, load
 from identity import keys
 
@@ -62,9 +64,13 @@ async def message(request: web.Request) -> web.Response:
         return _error(400, "这个按钮已失效，请重新选择或直接输入")
     if pressed is None and not text:
         return web.json_response({"messages": [{"text": EMPTY_HINT}]})
+    turn_id = body.get("id")
+    if turn_id is not None and not (isinstance(turn_id, str) and MESSAGE_ID.match(turn_id)):
+        return _error(400, "id 须为8-64个字母、数字、-或_")
     try:
         rasa = request.app[RASA]
-        replies = await (rasa.press(sender, pressed.payload) if pressed else rasa.send(sender, text))
+        replies = await (rasa.press(sender, pressed.payload) if pressed else
+                         rasa.send(sender, text, message_id=turn_id, retry=body.get("retry") is True))
     except RasaUnavailable as exc:
         return _error(503, str(exc))
     return web.json_response({"messages": _shown(buttons, sender, replies)})
@@ -90,13 +96,19 @@ def make_app(settings: Settings, media: bool = False) -> web.Application:
     from bot.kiosk import routes as kiosk_routes
     from bot.staff import HallBoard
     from bot.staff import add_routes as add_staff_routes
+    from bot.staff.reviews import ReviewLog
+    from bot.visits import VisitLog
 
     app = web.Application(client_max_size=64 * 1024)
-    app[RASA] = RasaClient(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir))
+    app[RASA] = RasaClient(settings.rasa_url, keys.secret(keys.RASA_TOKEN, settings.var_dir),
+                           timeout_s=settings.rasa_timeout_s)
     app[CHAT_BUTTONS] = OfferedButtons()
-    board = HallBoard()
-    add_staff_routes(app, board, settings)
-    kiosk_routes.add_routes(app, kiosk_deps.build(settings, app[RASA], board=board, media=media))
+    board = HallBoard(reviews=ReviewLog(settings.var_dir / "risk_reviews.sqlite"))
+    visits = VisitLog(settings.var_dir / "visits.sqlite")
+    deps = kiosk_deps.build(settings, app[RASA], board=board, media=media, visits=visits)
+    # one face erasure for the kiosks and the console: through this process's running face service
+    add_staff_routes(app, board, settings, erase_face=deps.erase_face, visits=visits)
+    kiosk_routes.add_routes(app, deps)
 
     async def close_client(app: web.Application) -> None:
         await app[RASA].close()

@@ -12,7 +12,8 @@ from bot.rasa_client import BotMessage
 # The kiosk page's business menu (bot/static/kiosk.html: data-button="menu:<intent>").
 KIOSK_MENU = {f"menu:{intent}": f"/{intent}" for intent in (
     "query_bill", "pay_bill", "query_arrears", "print_invoice", "report_outage", "query_outage_plan",
-    "new_connection", "capacity_increase", "transfer_ownership", "close_account", "use_id_card", "request_human")}
+    "new_connection", "capacity_increase", "transfer_ownership", "close_account", "use_id_card", "request_human",
+    "delete_face")}
 
 
 @dataclass

@@ -45,6 +45,22 @@ def render(messages: list[BotMessage]) -> list[dict[str, str]]:
     return buttons
 
 
+def pick(line: str, buttons: list[dict[str, str]]) -> tuple[str, str]:
+    """What a typed line does: ("press", payload) for a number naming one of the last reply's buttons,
+    ("hint", why) for a lone digit that names none (sent as text, NLU read "1" as an account
+    number), else ("send", line)."""
+    typed = line.strip()
+    if not typed.isdigit():
+        return "send", line
+    if buttons and 0 < int(typed) <= len(buttons):
+        return "press", buttons[int(typed) - 1]["payload"]
+    if buttons and len(typed) == 1:
+        return "hint", f"   （请输入1到{len(buttons)}选择按钮，或直接输入文字）"
+    if not buttons and len(typed) == 1:
+        return "hint", "   （上一条回复没有按钮可选，请直接输入文字）"
+    return "send", line
+
+
 def parse_event(line: str) -> tuple[str, dict[str, str]]:
     words = line.split()
     if words[0] == ":face":
@@ -86,8 +102,12 @@ async def chat_loop(url: str, sender: str | None, scripted: list[str] | None, sh
                     signed = signed_entities(keys.secret(keys.SENSOR_KEY), sender, intent, entities)
                     buttons = render(await client.trigger_intent(sender, intent, signed))
                     continue
-                if line.strip().isdigit() and 0 < int(line) <= len(buttons):
-                    buttons = render(await client.press(sender, buttons[int(line) - 1]["payload"]))
+                action, value = pick(line, buttons)
+                if action == "press":
+                    buttons = render(await client.press(sender, value))
+                    continue
+                if action == "hint":
+                    print(value)
                     continue
                 if show_nlu and line.strip():
                     print(describe_parse(await client.parse(clean_text(line))))

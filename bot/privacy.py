@@ -5,17 +5,25 @@ templates and consents (vision store), SMS verification state (var/hall.sqlite) 
 SMS outbox, and its logs. `prune` deletes what is older than the retention limits and runs at
 `hallbot run` start and once a day after; `export` gathers one customer's data; `delete` erases
 the robot's copy of it. The customer file itself (name, accounts, bills) belongs to the utility's
-business system: it is exported read-only here and deleted there, not by the robot.
+business system: it is exported read-only here and deleted there, not by the robot; only its
+link to the robot's face gallery (the record's face id) is cleared when the face is erased.
+
+`erase_face` is the one way a customer's face leaves the robot: the kiosk (the customer asks and
+confirms), the staff console (a member of staff, on the customer's request) and `hallbot privacy
+delete` all call it. It reaches the templates and consent rows (SQL), the ANN index, the
+recently-served memory and the face service's sessions (when it runs in the process that holds
+them, the app server; from another process the app's gallery refresh drops index entries and
+recently-served memory within seconds, vision/service.py) and the business record's face id.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import create_engine, text
@@ -90,6 +98,15 @@ class TrackerEvents:
             if event.get("name") == "customer_id" and event.get("value") == customer_id and sender not in found:
                 found.append(sender)
         return found
+
+    def senders(self, since: float | None = None) -> list[str]:
+        """Conversations with an event at or after `since` (all when None), most recent first."""
+        if not self._exists():
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT sender_id FROM events GROUP BY sender_id HAVING max(timestamp) >= :since "
+                                     "ORDER BY max(timestamp) DESC"), {"since": since or 0.0}).all()
+        return [sender for (sender,) in rows]
 
     def events(self, sender: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -175,6 +192,74 @@ def _face_store(face_db_url: str):
     return FaceStore(face_db_url)
 
 
+# -- face erasure (consent withdrawn) ---------------------------------------------------------------
+class FaceForgetter(Protocol):
+    """What keeps faces: vision.service.FaceService in the app server, StoredFaces elsewhere."""
+    def delete_customer(self, customer_id: str) -> dict[str, int]: ...
+
+
+class FaceIdHolder(Protocol):
+    """The business system's side (business.adapter.BusinessSystem.clear_face_id)."""
+    def clear_face_id(self, customer_id: str) -> bool: ...
+
+
+class StoredFaces:
+    """The face store alone, for a process without the face service (the CLI, a text-only app):
+    the SQL rows. The running app's FaceService notices at its next gallery refresh (REFRESH_S,
+    5 s) and drops the index entries and the recently-served memory itself."""
+
+    def __init__(self, face_db_url: str) -> None:
+        self.store = _face_store(face_db_url)
+
+    def delete_customer(self, customer_id: str) -> dict[str, int]:
+        templates, consents = self.store.delete_customer(customer_id)
+        return {"templates": templates, "consents": consents}
+
+    def close(self) -> None:
+        self.store.close()
+
+
+@dataclass(frozen=True)
+class FaceErasure:
+    """What erase_face removed, by store. business_error: the business system could not clear the
+    record's face id (its code); everything else is gone, the record's link is left for staff."""
+    templates: int = 0          # encrypted face templates (SQL)
+    consents: int = 0           # recorded consents (SQL): a new enrolment asks again
+    index: int = 0              # ANN index entries of the running face service
+    recent: int = 0             # 1: the recently-served memory knew the customer
+    sessions: int = 0           # face-service sessions that had seen the customer
+    business_face_id: int = 0   # 1: the business record had a face id, now cleared
+    business_error: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return not self.business_error
+
+    def to_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+def erase_face(customer_id: str, faces: FaceForgetter, business: FaceIdHolder | None) -> FaceErasure:
+    """Withdraw the customer's face-recognition consent and delete their face from every store.
+    Blocking (SQL, and the business system over HTTP): the app calls it in a worker thread.
+    Local stores first: whatever the business system does, the face is not recognised again."""
+    from business.adapter import BusinessError, NotFound
+
+    if not customer_id:
+        raise ValueError("erase_face needs a customer id")
+    counts = faces.delete_customer(customer_id)
+    cleared, error = 0, ""
+    if business is not None:
+        try:
+            cleared = int(business.clear_face_id(customer_id))
+        except NotFound:        # no business record (a walk-in without a file): no link to clear
+            pass
+        except BusinessError as exc:
+            error = exc.code
+    known = {k: int(v) for k, v in counts.items() if k in ("templates", "consents", "index", "recent", "sessions")}
+    return FaceErasure(**known, business_face_id=cleared, business_error=error)
+
+
 def export(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_url: str,
            business: Any = None) -> dict[str, Any]:
     """Everything the robot holds about one customer, for the customer (their own data, in clear)."""
@@ -198,18 +283,44 @@ def export(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_u
     return record
 
 
+class _Unreachable:
+    def clear_face_id(self, customer_id: str) -> bool:
+        from business.adapter import ServiceUnavailable
+        raise ServiceUnavailable()
+
+
+def eraser(faces: FaceForgetter | None, face_db_url: str,
+           business: Callable[[], FaceIdHolder]) -> Callable[[str], FaceErasure]:
+    """erase_face bound to this process's stores: the running face service when there is one (the
+    app server with vision), else the face store itself; the business system opened when needed."""
+    def erase(customer_id: str) -> FaceErasure:
+        try:
+            biz: FaceIdHolder = business()
+        except Exception:  # noqa: BLE001 - cannot even open it: the face still goes, the link is reported
+            biz = _Unreachable()
+        if faces is not None:
+            return erase_face(customer_id, faces, biz)
+        stored = StoredFaces(face_db_url)
+        try:
+            return erase_face(customer_id, stored, biz)
+        finally:
+            stored.close()
+    return erase
+
+
 def delete(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_url: str,
-           phones: Iterable[str] = ()) -> dict[str, int]:
-    """Erase the robot's copy: conversations, face templates and consents, SMS state of the phones."""
+           phones: Iterable[str] = (), business: FaceIdHolder | None = None) -> dict[str, int | str]:
+    """Erase the robot's copy: conversations, the face (erase_face: templates, consents, the
+    business record's face id), SMS state of the phones."""
     events = TrackerEvents(tracker_url(var_dir, tracker_db), keys.secret(keys.TRACKER_KEY, var_dir))
     try:
         senders = events.senders_of(customer_id)
         deleted_events = events.delete(senders)
     finally:
         events.close()
-    faces = _face_store(face_db_url)
+    faces = StoredFaces(face_db_url)
     try:
-        templates, consents = faces.delete_customer(customer_id)
+        erased = erase_face(customer_id, faces, business)
     finally:
         faces.close()
     sms = 0
@@ -219,5 +330,9 @@ def delete(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_u
             for phone in phones:
                 sms += db.execute("DELETE FROM sms_state WHERE phone = ?", (phone,)).rowcount
         db.close()
-    return {"conversations": len(senders), "events": deleted_events, "face_templates": templates,
-            "face_consents": consents, "sms_states": sms}
+    report: dict[str, int | str] = {"conversations": len(senders), "events": deleted_events,
+                                    "face_templates": erased.templates, "face_consents": erased.consents,
+                                    "business_face_id": erased.business_face_id, "sms_states": sms}
+    if erased.business_error:
+        report["business_error"] = erased.business_error
+    return report

@@ -42,12 +42,14 @@ def _export(args: argparse.Namespace) -> int:
 
 def _delete(args: argparse.Namespace) -> int:
     settings = load()
-    customer = _business().find_customer(customer_id=args.customer_id)
+    business = _business()
+    customer = business.find_customer(customer_id=args.customer_id)
     if customer is None and not args.force:
         print(f"no customer {args.customer_id} in the business system (use --force to erase anyway)", file=sys.stderr)
         return 2
     counts = privacy.delete(args.customer_id, var_dir=settings.var_dir, tracker_db=settings.tracker_db,
-                            face_db_url=_face_db_url(), phones=[customer.phone] if customer else [])
+                            face_db_url=_face_db_url(), phones=[customer.phone] if customer else [],
+                            business=business)
     print(json.dumps(counts))
     return 0
 

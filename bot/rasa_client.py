@@ -5,6 +5,7 @@ read as `/intent{entities}` (as_text); buttons are pressed with `press`, whose p
 took from its own record of the buttons it offered (bot/buttons.py)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 MAX_MESSAGE_CHARS = 500
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")   # a turn's id as the hall channel accepts it
 FULLWIDTH_SLASH = "\uff0f"
 
 
@@ -39,6 +41,7 @@ class Turn:
     from the same answer: a second GET of the tracker cost a round trip and a wait for Rasa's lock."""
     messages: list[BotMessage]
     tracker: dict[str, Any] | None = None
+    repeated: bool = False   # a repeat of a turn Rasa had already handled (its answer, or none after a restart)
 
     @classmethod
     def from_channel(cls, data: Any) -> Turn:
@@ -48,7 +51,7 @@ class Turn:
             return cls([BotMessage.from_rasa(m) for m in data])
         tracker = data.get("tracker")
         return cls([BotMessage.from_rasa(m) for m in data.get("messages") or []],
-                   tracker if isinstance(tracker, dict) else None)
+                   tracker if isinstance(tracker, dict) else None, data.get("repeated") is True)
 
 
 def clean_text(text: str) -> str:
@@ -87,11 +90,14 @@ class RasaClient:
         if response.status_code >= 500:
             raise RasaUnavailable(f"对话服务出错（HTTP {response.status_code}），请稍后再试")
         response.raise_for_status()
-        return response.json()
+        return response.json() if response.content else None
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
-        """What a customer typed or said: always text."""
-        body = {"sender": sender_id, "message": as_text(text), "metadata": metadata or {}}
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None,
+                   message_id: str | None = None, retry: bool = False) -> list[BotMessage]:
+        """What a customer typed or said: always text. message_id/retry: as for send_turn."""
+        body: dict[str, Any] = {"sender": sender_id, "message": as_text(text), "metadata": metadata or {}}
+        if message_id is not None:
+            body.update(message_id=message_id, retry=retry)
         data = await self._request("POST", "/webhooks/rest/webhook", json=body)
         return [BotMessage.from_rasa(m) for m in data]
 
@@ -104,16 +110,27 @@ class RasaClient:
 
     # The kiosk's calls: replies and the state after them in one answer (rasa_addons/hall_channel.py
     # adds the state when asked `with_state`; trigger_intent returns it anyway).
-    async def send_turn(self, sender_id: str, text: str) -> Turn:
-        body = {"sender": sender_id, "message": as_text(text), "with_state": True}
-        return Turn.from_channel(await self._request("POST", "/webhooks/rest/webhook", json=body))
+    # message_id: the same for every attempt of one turn, so a repeat after a lost answer is handled
+    # once (rasa_addons/turn_ledger.py); retry: this attempt repeats one whose answer was lost.
+    # metadata: what the app itself vouches for with the turn (its signed emotion verdict,
+    # actions/risk_review.py), never anything the page sent.
+    async def send_turn(self, sender_id: str, text: str, message_id: str | None = None, retry: bool = False,
+                        metadata: dict[str, Any] | None = None) -> Turn:
+        body = {"sender": sender_id, "message": as_text(text), "with_state": True, "metadata": metadata or {}}
+        return await self._turn(body, message_id, retry)
 
-    async def press_turn(self, sender_id: str, payload: str) -> Turn:
-        body = {"sender": sender_id, "payload": payload, "with_state": True}
+    async def press_turn(self, sender_id: str, payload: str, message_id: str | None = None,
+                         retry: bool = False, metadata: dict[str, Any] | None = None) -> Turn:
+        body = {"sender": sender_id, "payload": payload, "with_state": True, "metadata": metadata or {}}
+        return await self._turn(body, message_id, retry)
+
+    async def _turn(self, body: dict[str, Any], message_id: str | None, retry: bool) -> Turn:
+        if message_id is not None:
+            body.update(message_id=message_id, retry=retry)
         return Turn.from_channel(await self._request("POST", "/webhooks/rest/webhook", json=body))
 
     async def trigger_turn(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None) -> Turn:
-        data = await self._request("POST", f"/conversations/{quote(sender_id, safe='')}/trigger_intent",
+        data = await self._request("POST", f"/conversations/{quote(sender_id, safe=':')}/trigger_intent",
                                    params={"output_channel": "latest", "include_events": "NONE"},
                                    json={"name": intent, "entities": entities or {}})
         return Turn.from_channel(data)
@@ -123,8 +140,13 @@ class RasaClient:
 
     async def tracker(self, sender_id: str, include_events: str = "AFTER_RESTART") -> dict[str, Any]:
         """include_events: ALL | APPLIED | AFTER_RESTART | NONE (NONE: slots and state only, cheap)."""
-        return await self._request("GET", f"/conversations/{quote(sender_id, safe='')}/tracker",
+        return await self._request("GET", f"/conversations/{quote(sender_id, safe=':')}/tracker",
                                    params={"include_events": include_events})
 
     async def status(self) -> dict[str, Any]:
         return await self._request("GET", "/status")
+
+    async def load_model(self, model_file: str, timeout_s: float = 600.0) -> None:
+        """Rasa's PUT /model: it loads the model beside the one serving and swaps them when ready
+        (turns in the meantime are answered by the old model). Loading takes a minute on 2 cores."""
+        await self._request("PUT", "/model", json={"model_file": model_file}, timeout=timeout_s)

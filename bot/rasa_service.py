@@ -8,14 +8,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from hallbot.settings import Settings
+from hallbot.settings import RASA_MAX_BODY_BYTES, Settings
 from identity import keys
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories")
+# identity/spoken_numbers.py: rasa_addons/spoken_numbers.py rewrites every training text with it
+TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories", "identity/spoken_numbers.py")
 
 
 # Rasa's SQL store with each event's data encrypted, key in var/tracker.key (not in the database).
 ENCRYPTED_TRACKER_STORE = "rasa_addons.encrypted_tracker_store.EncryptedSQLTrackerStore"
+ENCRYPTED_EVENT_BROKER = "rasa_addons.encrypted_event_broker.EncryptedPikaEventBroker"
 
 
 def tracker_store_config(settings: Settings) -> dict:
@@ -44,13 +46,20 @@ def lock_store_config(settings: Settings) -> dict | None:
     return config
 
 
+def rasa_sanic_env() -> dict[str, str]:
+    """Rasa's Sanic reads SANIC_* from its environment: a cap on request bodies (its default, 100 MB,
+    let one request hold that much memory)."""
+    return {"SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_BODY_BYTES)}
+
+
 def event_broker_config(settings: Settings) -> dict | None:
     if not settings.event_broker:
         return None
     url = urlsplit(settings.event_broker)
-    return {"type": "pika", "url": url.hostname or "127.0.0.1", "port": url.port or 5672,
+    # the stock pika broker, with each event encrypted under the tracker key (rasa_addons/encrypted_event_broker.py)
+    return {"type": ENCRYPTED_EVENT_BROKER, "url": url.hostname or "127.0.0.1", "port": url.port or 5672,
             "username": url.username or "guest", "password": url.password or "guest",
-            "queues": ["hallbot_events"]}
+            "queues": ["hallbot_events"], "key_file": str(keys.secret_path(keys.TRACKER_KEY, settings.var_dir))}
 
 
 def _write_private(path: Path, config: dict) -> Path:
@@ -88,10 +97,9 @@ def custom_components(root: Path) -> list[str]:
     return sorted({"/".join(n.split(".")[:-1]) + ".py" for n in names if n.startswith("rasa_addons.")})
 
 
-def training_fingerprint(root: Path) -> str:
-    """Hash of everything training reads: retrain only when it changes."""
+def _digest(root: Path, names: list[str] | tuple[str, ...]) -> str:
     digest = hashlib.sha256()
-    for name in (*TRAINING_INPUTS, *custom_components(root)):
+    for name in names:
         path = root / name
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
             if path.is_dir() else [path]
@@ -99,6 +107,19 @@ def training_fingerprint(root: Path) -> str:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def training_fingerprint(root: Path) -> str:
+    """Hash of everything training reads: retrain only when it changes."""
+    return _digest(root, (*TRAINING_INPUTS, *custom_components(root)))
+
+
+def input_fingerprints(root: Path) -> dict[str, str]:
+    """One hash per kind of training input, so `hallbot train` can say what changed and finetune
+    when only the NLU examples did ("code": the custom components and the number normaliser)."""
+    return {"config": _digest(root, ("config.yml",)), "domain": _digest(root, ("domain.yml",)),
+            "stories": _digest(root, ("stories",)), "nlu_data": _digest(root, ("nlu_data",)),
+            "code": _digest(root, ("identity/spoken_numbers.py", *custom_components(root)))}
 
 
 def rasa_command(settings: Settings, *args: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Start, health-check, restart and stop the robot's processes (Rasa, action server, app, speech).
+"""Start, health-check, restart and stop the robot's processes (Rasa, action server, app, speech, phone).
 
 A robot in a hall runs for months: one flapping service must never take the others down. So a
 service that exits or stops answering its health check (hung) is restarted with exponential
@@ -44,6 +44,9 @@ class Service:
     ready: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200
     startup_timeout_s: float = 180.0
     env: dict[str, str] = field(default_factory=dict)
+    # a service that speaks no HTTP (the SIP endpoint): its own health check, and its port's protocol
+    probe: Callable[[float], bool] | None = None
+    protocol: str = "tcp"
     process: subprocess.Popen | None = None
     restarts: int = 0
     spawned_at: float = 0.0   # monotonic: start-up time counts from here, not from when we began to wait
@@ -86,13 +89,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def ensure_port_free(host: str, port: int, name: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def ensure_port_free(host: str, port: int, name: str, protocol: str = "tcp") -> None:
+    kind = socket.SOCK_DGRAM if protocol == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
-            raise PortInUse(f"{name}: port {port} on {host} is already in use (is another hallbot or "
+            raise PortInUse(f"{name}: port {port}{'/udp' if protocol == 'udp' else ''} on {host} is already in use (is another hallbot or "
                             f"rasa running? stop it, or choose another port with the HALLBOT_*_PORT "
                             f"variables)") from None
 
@@ -142,6 +153,8 @@ class Supervisor:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
     def _healthy(self, service: Service, timeout_s: float = 2.0) -> bool:
+        if service.probe is not None:
+            return service.probe(timeout_s)
         try:   # verify=False: a local readiness probe of an app with its own (self-signed) certificate
             return bool(service.ready(httpx.get(service.health_url, timeout=timeout_s, verify=False)))
         except httpx.HTTPError:
@@ -166,7 +179,7 @@ class Supervisor:
 
     def check_ports(self) -> None:
         for service in self.services:
-            ensure_port_free(self.host, service.port, service.name)
+            ensure_port_free(self.host, service.port, service.name, service.protocol)
 
     def start(self) -> dict[str, float]:
         """Start every service (ports checked first); returns seconds each took to be ready.

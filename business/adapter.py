@@ -93,6 +93,15 @@ class OutageTicket:
 
 
 @dataclass(frozen=True)
+class ComplaintTicket:
+    """A complaint filed for the hall's staff to follow up; the number is told to the customer."""
+    ticket_id: str                   # "K" + 10 digits
+    status: str                      # open
+    created_at: dt.datetime
+    callback: bool                   # a phone to call back is on file
+
+
+@dataclass(frozen=True)
 class Invoice:
     invoice_id: str
     account_no: str
@@ -140,6 +149,10 @@ class BusinessSystem(Protocol):
                       phone: str | None = None) -> Customer | None: ...
     def accounts_of(self, customer_id: str) -> list[Account]: ...
     def profile(self, customer_id: str) -> Profile: ...
+    def clear_face_id(self, customer_id: str) -> bool:
+        """The customer withdrew face-recognition consent: forget the record's face id. True if
+        it had one; NotFound for an unknown customer."""
+        ...
     # -- bills and payments --------------------------------------------------------------
     def bills(self, account_no: str, *, months: int = 3) -> list[Bill]: ...
     def arrears(self, account_no: str) -> Decimal: ...
@@ -151,6 +164,11 @@ class BusinessSystem(Protocol):
     def get_application(self, application_id: str) -> Application: ...
     def report_outage(self, *, address: str, phone: str | None, description: str,
                       customer_id: str | None = None) -> OutageTicket: ...
+    def file_complaint(self, *, text: str, phone: str | None = None,
+                       customer_id: str | None = None) -> ComplaintTicket:
+        """A complaint in the customer's words, to be followed up by staff (and called back on
+        `phone` when given). BusinessError for an empty text or a malformed phone."""
+        ...
     # -- marketing -----------------------------------------------------------------------
     def recommendations(self, customer_id: str, *, k: int = 3, channel: str = "robot") -> list[Recommendation]: ...
     def record_event(self, customer_id: str | None, *, channel: str, kind: str, text: str = "",

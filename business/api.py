@@ -106,6 +106,11 @@ async def find_customer(request: web.Request) -> web.Response:
     return _ok(found)
 
 
+async def clear_face_id(request: web.Request) -> web.Response:
+    had = await _run(request, _biz(request).clear_face_id, request.match_info["customer_id"])
+    return web.json_response({"had_face_id": bool(had)})
+
+
 async def accounts(request: web.Request) -> web.Response:
     return _ok(await _run(request, _biz(request).accounts_of, request.match_info["customer_id"]))
 
@@ -156,6 +161,13 @@ async def report_outage(request: web.Request) -> web.Response:
     result = await _run(request, _biz(request).report_outage, address=_need(data, "address"),
                         phone=data.get("phone"), description=data.get("description", ""),
                         customer_id=data.get("customer_id"))
+    return _ok(result, 201)
+
+
+async def file_complaint(request: web.Request) -> web.Response:
+    data = await _body(request)
+    result = await _run(request, _biz(request).file_complaint, text=_need(data, "text"),
+                        phone=data.get("phone"), customer_id=data.get("customer_id"))
     return _ok(result, 201)
 
 
@@ -238,6 +250,7 @@ def make_app(business: BusinessSystem, token: str, *, profile_interval_s: float 
     r.add_get("/health", health)
     r.add_get("/openapi.json", openapi)
     r.add_get("/customers", find_customer)
+    r.add_delete("/customers/{customer_id}/face_id", clear_face_id)
     r.add_get("/customers/{customer_id}/accounts", accounts)
     r.add_get("/customers/{customer_id}/profile", profile)
     r.add_get("/customers/{customer_id}/recommendations", recommendations)
@@ -248,6 +261,7 @@ def make_app(business: BusinessSystem, token: str, *, profile_interval_s: float 
     r.add_post("/applications", create_application)
     r.add_get("/applications/{application_id}", get_application)
     r.add_post("/outages", report_outage)
+    r.add_post("/complaints", file_complaint)
     r.add_post("/events", record_event)
     r.add_get("/staff", staff)
     r.add_post("/admin/profiles/recompute", recompute)

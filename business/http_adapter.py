@@ -13,6 +13,7 @@ from business.adapter import (
     Application,
     Bill,
     BusinessError,
+    ComplaintTicket,
     Customer,
     Forbidden,
     Invoice,
@@ -24,10 +25,11 @@ from business.adapter import (
     ServiceUnavailable,
     Staff,
 )
+from hallbot.settings import BUSINESS_HTTP_TIMEOUT_S
 
 
 class HttpBusiness:
-    def __init__(self, base_url: str, token: str, *, timeout_s: float = 5.0, connect_timeout_s: float = 1.5,
+    def __init__(self, base_url: str, token: str, *, timeout_s: float = BUSINESS_HTTP_TIMEOUT_S, connect_timeout_s: float = 1.5,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.client = httpx.Client(base_url=base_url.rstrip("/"), transport=transport,
                                    headers={"Authorization": f"Bearer {token}"},
@@ -71,6 +73,9 @@ class HttpBusiness:
             raise
         return codec.load(Customer, data)
 
+    def clear_face_id(self, customer_id: str) -> bool:
+        return bool(self._call("DELETE", f"/customers/{customer_id}/face_id")["had_face_id"])
+
     def accounts_of(self, customer_id: str) -> list[Account]:
         return [codec.load(Account, a) for a in self._call("GET", f"/customers/{customer_id}/accounts")]
 
@@ -105,6 +110,11 @@ class HttpBusiness:
                       customer_id: str | None = None) -> OutageTicket:
         body = {"address": address, "phone": phone, "description": description, "customer_id": customer_id}
         return codec.load(OutageTicket, self._call("POST", "/outages", json=body))
+
+    def file_complaint(self, *, text: str, phone: str | None = None,
+                       customer_id: str | None = None) -> ComplaintTicket:
+        body = {"text": text, "phone": phone, "customer_id": customer_id}
+        return codec.load(ComplaintTicket, self._call("POST", "/complaints", json=body))
 
     # -- marketing ---------------------------------------------------------------------------
     def recommendations(self, customer_id: str, *, k: int = 3, channel: str = "robot") -> list[Recommendation]:

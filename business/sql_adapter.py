@@ -21,6 +21,7 @@ from business.adapter import (
     Application,
     Bill,
     BusinessError,
+    ComplaintTicket,
     Customer,
     Forbidden,
     Invoice,
@@ -122,6 +123,13 @@ class SqlBusiness:
         with self.sessions() as s:
             row = s.execute(q.limit(1)).first()
             return self._to_customer(row[0], row[1]) if row else None
+
+    def clear_face_id(self, customer_id: str) -> bool:
+        with self.writer.begin() as s:
+            row = self._customer(s, customer_id)
+            had = row.face_id is not None
+            row.face_id = None
+        return had
 
     def accounts_of(self, customer_id: str) -> list[Account]:
         with self.sessions() as s:
@@ -300,6 +308,21 @@ class SqlBusiness:
             s.flush()
             note = (f"{planned.area}一带{planned.reason}，预计{planned.ends_at:%m月%d日%H:%M}前结束" if planned else None)
             return OutageTicket(f"T{row.id:010d}", where, row.status, now, note)
+
+    def file_complaint(self, *, text: str, phone: str | None = None,
+                       customer_id: str | None = None) -> ComplaintTicket:
+        what = v.text(text, 1000, "投诉内容")
+        if not what:
+            raise BusinessError("missing_text", "请说明投诉的内容")
+        tel = v.phone(phone) if phone else None
+        now = self.clock()
+        with self.writer.begin() as s:
+            if customer_id:
+                self._customer(s, customer_id)
+            row = m.Complaint(text=what, phone=tel, customer_id=customer_id or None, status="open", created_at=now)
+            s.add(row)
+            s.flush()
+            return ComplaintTicket(f"K{row.id:010d}", row.status, now, tel is not None)
 
     # -- marketing ---------------------------------------------------------------------------
     def recommendations(self, customer_id: str, *, k: int = 3, channel: str = "robot") -> list[Recommendation]:

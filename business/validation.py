@@ -51,7 +51,8 @@ def amount(raw: object) -> Decimal:
 
 def period(raw: object) -> str:
     value = str(raw).strip()
-    if not _PERIOD.match(value):
+    # a real month of a plausible year: "0000-01" matched the pattern and broke date arithmetic (a 500)
+    if not _PERIOD.match(value) or not 1900 <= int(value[:4]) <= 2999:
         raise BusinessError("invalid_period", "账期格式应为“年-月”，例如2026-10")
     return value
 

@@ -211,11 +211,57 @@ class FaceEnrolmentResult(Payload):
 
 @PAYLOADS.register
 @dataclass(frozen=True)
+class FaceDeletion(Payload):
+    """The customer confirmed withdrawing face consent (action_delete_face, for the sealed identity
+    only): the session erases the face of the customer *it* identified, and only if that is this
+    customer_id (bot/kiosk/dialogue.py); it then confirms with FaceDeletionResult."""
+    type: ClassVar[str] = "face_deletion"
+    customer_id: str
+
+
+@PAYLOADS.register
+@dataclass(frozen=True)
+class FaceDeletionResult(Payload):
+    """Sent by the session (not the actions) after a face deletion: ok = every store reached."""
+    type: ClassVar[str] = "face_deletion_result"
+    ok: bool
+
+
+@PAYLOADS.register
+@dataclass(frozen=True)
 class StaffComing(Payload):
     """Sent by the session (not the actions) when staff acknowledged the customer's notice."""
     type: ClassVar[str] = "staff_coming"
     rendered: ClassVar[bool] = True
     staff: str           # who is coming, or "工作人员"
+
+
+@PAYLOADS.register
+@dataclass(frozen=True)
+class RiskReview(Payload):
+    """A sensitive operation paused (actions/risk_review.py): the session asks staff to review it,
+    with the emotion evidence *it* saw (never what a reply carries); `summary` says what it is."""
+    type: ClassVar[str] = "risk_review"
+    review_id: str
+    operation: str
+    summary: str
+    customer_id: str | None = None
+
+
+@PAYLOADS.register
+@dataclass(frozen=True)
+class RiskReviewResult(Payload):
+    """Staff decided a paused operation: approved (it goes on) or refused."""
+    type: ClassVar[str] = "risk_review_result"
+    review_id: str
+    approved: bool
+
+
+@PAYLOADS.register
+@dataclass(frozen=True)
+class RatingRequest(Payload):
+    """Farewell (action_farewell): the session shows the one-tap, skippable satisfaction question."""
+    type: ClassVar[str] = "rating_request"
 
 
 @PAYLOADS.register

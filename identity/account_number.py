@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from identity import masking
+from identity.spoken_numbers import to_digits
 
 ACCOUNT_NO_LENGTH = 10
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -17,7 +18,7 @@ class InvalidNumber(ValueError):
 
 
 def digits_only(raw: str) -> str:
-    text = raw.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    text = to_digits(raw)   # 幺二零..., full-width digits, groups read with pauses
     return re.sub(r"[\s\-]", "", text)
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from identity.masking import mask_id_number
+from identity.spoken_numbers import to_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -41,8 +42,8 @@ class IdNumber:
 
 
 def normalize(raw: str) -> str:
-    """Strip spaces/dashes, upper-case x, turn full-width digits into ASCII."""
-    text = raw.translate(str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX"))
+    """Strip spaces/dashes, upper-case x, turn full-width digits and number words (幺一零...叉) into ASCII."""
+    text = to_digits(raw).translate(str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX"))
     return re.sub(r"[\s\-]", "", text).upper()
 
 

@@ -84,3 +84,56 @@ def check_seal(key: str, conversation_id: str, customer_id: str, method: str, se
                now: float | None = None, max_age_s: float = SEAL_MAX_AGE_S) -> None:
     _check(key, _seal_fields(conversation_id, customer_id, method), seal,
            time.time() if now is None else now, max_age_s)
+
+
+def _evidence_fields(conversation_id: str, evidence: dict) -> list:
+    return ["evidence", conversation_id, {k: v for k, v in sorted(evidence.items()) if k != "proof"}]
+
+
+def sign_evidence(key: str, conversation_id: str, evidence: dict, now: float | None = None) -> dict:
+    """What the app saw of the customer (the emotion verdict, actions/risk_review.py) as turn
+    metadata: the evidence plus its proof, bound to this conversation and valid for MAX_AGE_S."""
+    stamp = int(time.time() if now is None else now)
+    return {**evidence, "proof": f"{stamp}.{_mac(key, _evidence_fields(conversation_id, evidence), stamp)}"}
+
+
+def check_evidence(key: str, conversation_id: str, evidence: object, now: float | None = None,
+                   max_age_s: float = MAX_AGE_S) -> dict:
+    """The evidence without its proof; ProofError if it is not the app's, or stale, or not a dict."""
+    if not isinstance(evidence, dict):
+        raise ProofError("evidence is not an object")
+    _check(key, _evidence_fields(conversation_id, evidence), evidence.get("proof"),
+           time.time() if now is None else now, max_age_s)
+    return {k: v for k, v in evidence.items() if k != "proof"}
+
+
+def _review_fields(conversation_id: str, operation: str, review_id: str) -> list:
+    return ["review", conversation_id, operation, review_id]
+
+
+def seal_review(key: str, conversation_id: str, operation: str, review_id: str, now: float | None = None) -> str:
+    """The actions' seal on "staff approved this paused operation" (actions/risk_review.py)."""
+    stamp = int(time.time() if now is None else now)
+    return f"{stamp}.{_mac(key, _review_fields(conversation_id, operation, review_id), stamp)}"
+
+
+def check_review_seal(key: str, conversation_id: str, operation: str, review_id: str, seal: object,
+                      now: float | None = None, max_age_s: float = MAX_AGE_S) -> None:
+    _check(key, _review_fields(conversation_id, operation, review_id), seal,
+           time.time() if now is None else now, max_age_s)
+
+
+def sign_resume(key: str, kiosk_id: str, conversation_id: str, now: float | None = None) -> str:
+    """What a kiosk page keeps to come back to its own conversation after a dropped connection or
+    an app restart: "<conversation id>~<proof>", bound to the kiosk, valid for a short while."""
+    stamp = int(time.time() if now is None else now)
+    return f"{conversation_id}~{stamp}.{_mac(key, ['resume', kiosk_id, conversation_id], stamp)}"
+
+
+def check_resume(key: str, kiosk_id: str, token: object, max_age_s: float, now: float | None = None) -> str:
+    """The conversation id of a valid, fresh resume token for this kiosk; ProofError otherwise."""
+    if not isinstance(token, str) or token.count("~") != 1 or len(token) > 200:
+        raise ProofError("malformed resume token")
+    conversation_id, proof = token.split("~")
+    _check(key, ["resume", kiosk_id, conversation_id], proof, time.time() if now is None else now, max_age_s)
+    return conversation_id

@@ -9,6 +9,8 @@ safe. Configured in var/credentials.yml by bot/rasa_service.py instead of the st
   active loop after them, read in-process, instead of a bare list and a second HTTP call.
 - `payload` is how the app presses a button it offered: "/intent" or "/intent{json}", never a
   sensor (EXTERNAL_) intent. Only a token holder (the app, a trainer's terminal) can send it.
+- `message_id` (optional) makes a turn idempotent: the app repeats a turn whose answer it lost with
+  the same id (and `retry: true`), and it is handled once (rasa_addons/turn_ledger.py).
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from rasa_addons.turn_ledger import MESSAGE_ID, TurnLedger, handled_before
 
 PAYLOAD = re.compile(r"^/(?!EXTERNAL_)[A-Za-z][A-Za-z0-9_]*(/[A-Za-z0-9_]+)?(\{.*\})?$", re.S)
 FULLWIDTH_SLASH = "\uff0f"
@@ -62,6 +66,7 @@ class HallInput(RestInput):
         if len(token) < 16:
             raise ValueError("hall channel: the token must be at least 16 characters")
         self.token = token
+        self.ledger = TurnLedger()
 
     @classmethod
     def name(cls) -> str:
@@ -73,6 +78,15 @@ class HallInput(RestInput):
         if not path:
             raise ValueError("hall channel: credentials need token_file")
         return cls(Path(path).read_text(encoding="utf-8").strip())
+
+    async def _handled_before_restart(self, request: Request, sender: str, message_id: str) -> bool:
+        if self.ledger.knows(sender, message_id):
+            return False   # this process has (or is making) the answer: the ledger gives it
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or agent.processor is None:
+            return False
+        tracker = await agent.tracker_store.retrieve_full_tracker(sender)
+        return tracker is not None and handled_before(list(tracker.events), message_id)
 
     def authorised(self, request: Request) -> bool:
         return hmac.compare_digest(request_token(request).encode(), self.token.encode())
@@ -99,12 +113,27 @@ class HallInput(RestInput):
                 text = payload
             else:
                 text = as_text(str(message or "")[:MAX_TEXT])
-            collector = CollectingOutputChannel()
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                             metadata=metadata))
+            message_id = body.get("message_id")
+            if message_id is not None and (not isinstance(message_id, str) or not MESSAGE_ID.match(message_id)):
+                return response.json({"error": "message_id: 8-64 letters, digits, - or _"}, status=400)
+
+            async def handle() -> list[dict[str, Any]]:
+                collector = CollectingOutputChannel()
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata=metadata, message_id=message_id))
+                return collector.messages
+
+            repeated = False
+            if message_id is None:
+                messages = await handle()
+            elif body.get("retry") is True and await self._handled_before_restart(request, sender, message_id):
+                messages, repeated = [], True
+            else:
+                messages, repeated = await self.ledger.once(sender, message_id, handle)
             if body.get("with_state") is True:   # the kiosk: the state after this turn, saving a GET of the tracker
-                return response.json({"messages": collector.messages, "tracker": await turn_state(request, sender)})
-            return response.json(collector.messages)
+                return response.json({"messages": messages, "tracker": await turn_state(request, sender),
+                                      "repeated": repeated})
+            return response.json(messages)
 
         return hook

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from hallbot.settings import stock_rasa_load
-from rasa_addons import fast_load
+from rasa_addons import fast_load, live_model
 
 
 def token_from_file(argv: list) -> list:
@@ -22,6 +22,7 @@ def token_from_file(argv: list) -> list:
 if __name__ == "__main__":
     if not stock_rasa_load():  # the benchmark's baseline switch
         fast_load.install()
+    live_model.install()       # PUT /model (`hallbot model switch`) loads beside the model in service
     from rasa.__main__ import main
 
     sys.argv = ["rasa"] + token_from_file(sys.argv[1:])

@@ -33,17 +33,18 @@ fi
 # --- Debian chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download),
 # a CJK font (without one every Chinese character on the kiosk and console renders as a box) ---
 has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! has_cjk_font; then
+# SIPp (sip-tester) and baresip (baresip-core): the real SIP peers of the phone tests (tests/phone).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || ! has_cjk_font || [ ! -x /usr/bin/sipp ] || [ ! -x /usr/bin/baresip ]; then
   sudo_cmd=none
   if [ "$(id -u)" = 0 ]; then sudo_cmd=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd="sudo -n"; fi
   if [ "$sudo_cmd" != none ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian chromium + chromium-driver (browser tests) and fonts-noto-cjk (Chinese text)"
+    echo "setup: installing Debian chromium + chromium-driver (browser tests), fonts-noto-cjk (Chinese text), sip-tester + baresip-core (phone tests)"
     $sudo_cmd apt-get update -qq
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null
+      chromium chromium-driver fonts-noto-cjk fontconfig sip-tester baresip-core >/dev/null
   else
     echo "setup: chromium or a CJK font is missing and cannot be installed here (needs root or sudo, and apt-get);" >&2
-    echo "setup:   run 'sudo apt-get install --no-install-recommends chromium chromium-driver fonts-noto-cjk'; browser tests skip until then" >&2
+    echo "setup:   run 'sudo apt-get install --no-install-recommends chromium chromium-driver fonts-noto-cjk sip-tester baresip-core'; browser and phone tests skip until then" >&2
   fi
 fi
 

@@ -14,7 +14,7 @@ from tests.hall import DEMO_CUSTOMERS, Hall, seed_business, start_hall
 # `make check` runs what needs none of these (-m "not rasa and not browser and not models"):
 # the marks follow from the fixtures a test uses, so a new test is classified without a list.
 RASA_FIXTURES = {"trained_model", "hall"}
-MODEL_FIXTURES = {"transcriber", "zh_engine", "en_engine", "tts", "dlib_engine", "shared_emotion", "make_service",
+MODEL_FIXTURES = {"transcriber", "zh_engine", "kokoro_engine", "en_engine", "tts", "dlib_engine", "shared_emotion", "make_service",
                   "portraits", "hall_faces"}
 
 

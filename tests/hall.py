@@ -16,6 +16,8 @@ from identity import keys
 from identity.proof import signed_entities
 
 DEMO_CUSTOMERS = "150"
+# every reply any conversation got in this process, in order (tests/dialogue/conftest.py checks them)
+SPOKEN: list[list[dict]] = []
 
 
 def make_settings(var_dir: Path, **overrides) -> Settings:
@@ -39,6 +41,11 @@ class Reply:
         return next((m["custom"] for m in self.messages if (m.get("custom") or {}).get("type") == kind), None)
 
 
+def _spoken(messages: list[dict]) -> Reply:
+    SPOKEN.append(messages)
+    return Reply(messages)
+
+
 @dataclass
 class Conversation:
     """Talks to Rasa the way the app does: with Rasa's token, text as text, buttons pressed by
@@ -55,11 +62,11 @@ class Conversation:
 
     def say(self, text: str) -> Reply:
         """What a customer types or says (a leading "/" is just a character)."""
-        return Reply(self._post("/webhooks/rest/webhook", {"sender": self.sender, "message": text}).json())
+        return _spoken(self._post("/webhooks/rest/webhook", {"sender": self.sender, "message": text}).json())
 
     def press(self, payload: str) -> Reply:
         """A button the bot offered, e.g. reply.buttons[0]["payload"] or "/affirm"."""
-        return Reply(self._post("/webhooks/rest/webhook", {"sender": self.sender, "payload": payload}).json())
+        return _spoken(self._post("/webhooks/rest/webhook", {"sender": self.sender, "payload": payload}).json())
 
     def event(self, intent: str, **entities) -> Reply:
         """A sensor event as the app server reports it: signed for this conversation, now."""
@@ -69,7 +76,7 @@ class Conversation:
         """trigger_intent with exactly these entities (no proof unless given)."""
         response = self._post(f"/conversations/{self.sender}/trigger_intent", {"name": intent, "entities": entities},
                               output_channel="latest")
-        return Reply(response.json().get("messages", []))
+        return _spoken(response.json().get("messages", []))
 
     def slots(self) -> dict:
         return httpx.get(f"{self.rasa_url}/conversations/{self.sender}/tracker", params={"token": self.token},

@@ -75,13 +75,18 @@ def cmd_identify(args) -> int:
 
 
 def cmd_delete(args) -> int:
+    """The same erasure as the kiosk and the staff console (bot.privacy.erase_face): the gallery and
+    the business record's face id."""
+    from bot.privacy import erase_face
+    from business.factory import get_business
+
     svc = _service()
     try:
-        counts = svc.delete_customer(args.customer)
+        erased = erase_face(args.customer, svc, get_business())
     finally:
         svc.close()
-    _print({"customer": args.customer, "deleted": counts})
-    return 0
+    _print({"customer": args.customer, "deleted": erased.to_dict()})
+    return 0 if erased.complete else 4
 
 
 def cmd_idcard_read(args) -> int:

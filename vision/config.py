@@ -30,13 +30,15 @@ class VisionConfig:
     frames_per_track: int = 3          # pick the best of this many good frames before identifying
     detect_upsample: int = 0           # dlib HOG upsampling for 640x480 frames
     emotion: bool = True
+    liveness: str = "mediapipe"        # HALLBOT_LIVENESS: mediapipe | off
 
     @classmethod
     def from_env(cls) -> VisionConfig:
         env = VisionSettings.from_env()
         return cls(db_url=env.face_db, key=env.face_key, backend=env.backend, insightface_pack=env.insightface_pack,
                    match_threshold=env.match_threshold, match_margin=env.match_margin,
-                   verify_threshold=env.verify_threshold, recent_window_s=env.recent_window_s)
+                   verify_threshold=env.verify_threshold, recent_window_s=env.recent_window_s,
+                   liveness=env.liveness)
 
     def database_url(self) -> str:
         if self.db_url:

@@ -112,3 +112,23 @@ class EmotionSample(VisionEvent):
     label: str = ""
     confidence: float = 0.0
     probabilities: dict[str, float] = field(default_factory=dict)
+
+
+@VISION.register
+@dataclass(frozen=True)
+class LivenessChallenge(VisionEvent):
+    """The passive liveness cues are unsure: ask the customer to act (`challenge`: blink |
+    turn_left); nobody is identified until the face proves live."""
+    type: ClassVar[str] = "LivenessChallenge"
+    challenge: str = ""
+    track_id: int = 0
+
+
+@VISION.register
+@dataclass(frozen=True)
+class LivenessRefused(VisionEvent):
+    """The face in view is a picture or a replay (`reason`: frozen_frames / picture_frame /
+    no_response): it identifies nobody; the customer can still verify by ID card or account."""
+    type: ClassVar[str] = "LivenessRefused"
+    reason: str = ""
+    track_id: int = 0

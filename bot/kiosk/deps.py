@@ -12,12 +12,15 @@ from bot.rasa_client import RasaClient
 from hallbot.settings import KioskSettings, Settings
 from identity import keys
 from identity.idcard.factory import id_card_reader
+from vision.emotion_risk import EmotionThresholds
 
 from .core import KioskDeps
 from .fsm import Timeouts
 
 if TYPE_CHECKING:  # imported where built: a text-only kiosk loads no vision or voice code
+    from bot.privacy import FaceErasure
     from bot.staff.kiosk_board import StaffBoard
+    from bot.visits import VisitLog
     from business.adapter import Customer
     from identity.idcard.base import IdCardReader
     from vision.service import FaceService
@@ -63,6 +66,23 @@ def voice_pipeline(settings: Settings) -> tuple[VoicePipeline, SpeechProbe | Non
     return pipeline, probe
 
 
+def actions_probe(settings: Settings) -> Callable[[], Awaitable[bool]]:
+    """Is the action server up? Asked only when Rasa answered a turn with silence, which is what
+    Rasa does when it cannot reach the actions (it logs the error and says nothing)."""
+    import httpx
+
+    url = f"http://{settings.host}:{settings.actions_port}/health"
+
+    async def actions_up() -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                return (await client.get(url)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return actions_up
+
+
 def warm_faces(faces: FaceService) -> None:
     """One detection + embedding + search on a sample portrait before the first customer (the
     first call of each native model is slow). identify_image keeps no state."""
@@ -80,7 +100,8 @@ def warm_faces(faces: FaceService) -> None:
         log.warning("face warm-up skipped: %s", exc)
 
 
-def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None, media: bool = True) -> KioskDeps:
+def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None, media: bool = True,
+          visits: VisitLog | None = None) -> KioskDeps:
     faces: FaceService | None = None
     voice: VoicePipeline | None = None
     reader: IdCardReader | None = None
@@ -106,4 +127,20 @@ def build(settings: Settings, rasa: RasaClient, board: StaffBoard | None = None,
 
     return KioskDeps(rasa=rasa, faces=faces, voice=voice, board=board, id_reader=reader,
                      find_customer=find_customer, timeouts=timeouts(settings.kiosk), speech_probe=probe,
-                     sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir))
+                     actions_probe=actions_probe(settings), resume_s=settings.kiosk.resume_s,
+                     sensor_key=keys.secret(keys.SENSOR_KEY, settings.var_dir),
+                     erase_face=face_eraser(faces, settings),
+                     risk=EmotionThresholds.from_settings(settings.risk), visits=visits)
+
+
+def face_eraser(faces: FaceService | None, settings: Settings) -> Callable[[str], FaceErasure]:
+    """The one face erasure (bot.privacy.erase_face) for the kiosks and the staff console of this
+    app: through the running face service (its index, recently-served memory and sessions too),
+    or the face store alone for an app without vision."""
+    from bot import privacy
+    from business.factory import get_business
+    from vision.config import VisionConfig
+
+    url = faces.config.database_url() if faces is not None else \
+        VisionConfig(var_dir=settings.var_dir, db_url=settings.vision.face_db).database_url()
+    return privacy.eraser(faces, url, get_business)

@@ -47,7 +47,7 @@ class Transition:
 class SessionFSM:
     """One kiosk's session. Triggers (all take `cause` and `now` keyword arguments):
     person_seen, face_recognized, face_unknown, greeted, user_input, verification_started,
-    verified, verification_failed, handoff_requested, person_left, silence_timeout, farewell_done."""
+    verified, verification_failed, handoff_requested, resumed, person_left, silence_timeout, farewell_done."""
 
     kiosk_id: str
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -77,6 +77,8 @@ class SessionFSM:
         m.add_transition("verified", ["anonymous", "serving", "verifying"], "serving", before="_set_customer")
         m.add_transition("verification_failed", "verifying", "serving")
         m.add_transition("handoff_requested", PRESENT + ["idle"], "handoff")
+        # the page came back to its conversation (a dropped connection, an app restart)
+        m.add_transition("resumed", "idle", "serving", before="_set_customer")
         m.add_transition("person_left", PRESENT, "farewell")
         m.add_transition("silence_timeout", PRESENT, "farewell")
         m.add_transition("farewell_done", "farewell", "idle", after="_forget")

@@ -1,6 +1,8 @@
-"""Verify a walk-in customer with the national ID card: read the card, compare the card photo with
-the live face 1:1, find the customer by ID number, and (only after the photo matched, and only if
-this customer ticked the box in this visit) record consent and keep the live template.
+"""Verify a walk-in customer with the national ID card: read the card, make the face in front of the
+camera prove live (a fresh liveness judgement from the card's read on: otherwise a stolen card with
+its own photo printed and held up would pass the 1:1), compare the card photo with that live face,
+find the customer by ID number, and (only after the photo matched, and only if this customer ticked
+the box in this visit) record consent and keep the live template.
 
 Fails closed: EXTERNAL_id_card_verified is returned only after a successful face match; a read
 error, a lookup error, a missing face or any other problem is EXTERNAL_id_card_failed."""
@@ -8,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
+
+import numpy as np
 
 from vision.events import EnrolmentResult, StaffIntervention
 
@@ -17,21 +22,46 @@ from .core import KioskDeps
 
 log = logging.getLogger(__name__)
 FAILED = "EXTERNAL_id_card_failed"
+LIVE_CHECK_S = 11.0   # the judge refuses an unanswered challenge after 10 s (vision/liveness/judge.py)
+LIVE_POLL_S = 0.1
+ASK_LIVE = "请正对摄像头，眨眨眼"
 
 
-async def verify_with_id_card(deps: KioskDeps, key: str, latest_frame: Callable[[], bytes | None],
+async def prove_live(deps: KioskDeps, key: str, ask: Callable[[str], Awaitable[None]],
+                     timeout_s: float = LIVE_CHECK_S) -> tuple[np.ndarray | None, str]:
+    """(the frame that proved live, "") or (None, reason): not_live (a spoof, or no answer to the
+    challenge), no_live_face (no face came at all)."""
+    assert deps.faces is not None
+    deps.faces.start_liveness_check(key)
+    try:
+        await ask(ASK_LIVE)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            check = deps.faces.liveness_check(key)
+            if check is not None and check.result is not None:
+                if check.result.state == "live":
+                    return check.frame, ""
+                log.warning("ID card: the face is not live (%s)", check.result.reason)
+                return None, "not_live"
+            await asyncio.sleep(LIVE_POLL_S)
+        return None, "no_live_face"
+    finally:
+        deps.faces.end_liveness_check(key)
+
+
+async def verify_with_id_card(deps: KioskDeps, key: str, ask: Callable[[str], Awaitable[None]],
                              consent: bool) -> tuple[str, dict, list[str]]:
     """Returns (external intent, its entities, staff-assist reasons). `key`: the session's vision
-    key; `latest_frame`: the camera's newest frame once the card is read (the live face to compare)."""
+    key (its frames keep coming meanwhile); `ask`: says a liveness request to the customer."""
     if deps.faces is None or deps.id_reader is None:
         return FAILED, {"reason": "read_error"}, ["id_card_reader_missing"]
     card, events = await asyncio.to_thread(deps.faces.read_id_card, key, deps.id_reader)
     notes = [e.reason for e in events if isinstance(e, StaffIntervention)]
     if card is None:
         return FAILED, {"reason": "read_error"}, notes
-    frame = latest_frame()
+    frame, not_live = await prove_live(deps, key, ask)
     if frame is None:
-        return FAILED, {"reason": "no_live_face"}, notes
+        return FAILED, {"reason": not_live}, notes
     try:
         customer = await asyncio.to_thread(deps.find_customer, id_number=card.id_number) \
             if deps.find_customer else None

@@ -17,6 +17,15 @@ class ScreenMessage(Message):
 
 @SCREEN.register
 @dataclass(frozen=True)
+class Resume(ScreenMessage):
+    """Kept by the page (sessionStorage) and sent back in `hello` after a reconnect: the way back
+    to this conversation (identity.proof.sign_resume; bound to the kiosk, valid HALLBOT_KIOSK_RESUME_S)."""
+    type: ClassVar[str] = "resume"
+    token: str
+
+
+@SCREEN.register
+@dataclass(frozen=True)
 class State(ScreenMessage):
     """The session state machine moved (the page changes its layout on some states).
     cause: why the last transition happened; note: what the session did (e.g. "reset")."""
@@ -75,7 +84,7 @@ class Listening(ScreenMessage):
 @SCREEN.register
 @dataclass(frozen=True)
 class Prompt(ScreenMessage):
-    """Ask for something the screen collects better than speech: id_card | keypad | none."""
+    """Ask for something the screen collects better than speech: id_card | keypad | rating | none."""
     type: ClassVar[str] = "prompt"
     kind: str
     label: str = ""

@@ -8,6 +8,7 @@ import logging
 
 from hallbot import payloads as P
 
+from . import messages as M
 from .core import SessionCore
 from .dialogue import Dialogue
 from .id_card import verify_with_id_card
@@ -15,7 +16,10 @@ from .limits import FrameWorker
 
 log = logging.getLogger(__name__)
 
-PRESENCE_EVENTS = {"FaceRecognized", "UnknownFace", "QualityRejected", "EmotionSample", "MultipleFaces"}
+PRESENCE_EVENTS = {"FaceRecognized", "UnknownFace", "QualityRejected", "EmotionSample", "MultipleFaces",
+                   "LivenessChallenge", "LivenessRefused"}
+# What the screen shows and the robot says when the face must prove it is live (vision/liveness).
+CHALLENGE_TEXT = {"blink": "请眨眨眼", "turn_left": "请向左转头"}
 
 
 class Presence:
@@ -53,6 +57,14 @@ class Presence:
         elif kind == "UnknownFace":
             if core.fsm.fire("face_unknown", now=now, cause=f"no gallery match (best {event.best_score:.2f})"):
                 await self.greet_unknown("EXTERNAL_face_unknown")
+        elif kind == "LivenessChallenge":
+            text = CHALLENGE_TEXT.get(event.challenge, "请眨眨眼")
+            await core.out.send_json(M.Notice("info", text, "liveness").to_dict())
+            core.say([text])
+        elif kind == "LivenessRefused":  # a picture or a replay: verify like an unknown face (ID card, account)
+            log.warning("kiosk %s: face not live (%s)", core.kiosk_id, event.reason)
+            if core.fsm.fire("face_unknown", now=now, cause=f"face not live ({event.reason})"):
+                await self.greet_unknown("EXTERNAL_face_unknown")
         elif kind == "StaffIntervention":
             await core.assist(event.reason, event.customer_id or None)
 
@@ -75,13 +87,19 @@ class Presence:
         await self.dialogue.external(intent, {})
         await self.core.move("greeted", "greeting done", "greeted")
 
+    async def _ask_live(self, text: str) -> None:
+        """The ID-card check's liveness request: on screen (the page samples the camera fast while a
+        liveness notice shows) and spoken."""
+        await self.core.out.send_json(M.Notice("info", text, "liveness").to_dict())
+        self.core.say([text])
+
     async def id_card_placed(self, consent: bool) -> None:
         """The customer put the card on the reader: read it, compare with the live face. Consent
         counts only when this conversation showed the panel that asks it (the box is per visit)."""
         core = self.core
         consent = consent and self.dialogue.consent_asked_in == core.conversation_id
         try:
-            intent, entities, notes = await verify_with_id_card(core.deps, core.key, lambda: self.latest_frame, consent)
+            intent, entities, notes = await verify_with_id_card(core.deps, core.key, self._ask_live, consent)
         except Exception:  # fail closed: an error in any step is a failed check, never a pass
             log.exception("kiosk %s: ID-card check failed", core.kiosk_id)
             intent, entities, notes = "EXTERNAL_id_card_failed", {"reason": "check_error"}, ["id_card_check_error"]

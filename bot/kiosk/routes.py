@@ -4,10 +4,14 @@ Browser -> server
   binary  0x01 + PCM16 LE mono at the hello rate (microphone)
           0x02 + JPEG (camera frame: 4 per second while looking for a face, 1 while serving)
   text    {"type": "hello", "rate": 48000, "camera": true, "mic": true}
-          {"type": "text", "text": "...", "source": "keyboard" | "keypad"}   (always text for the NLU)
+          {"type": "text", "text": "...", "source": "keyboard" | "keypad", "id": "...", "retry": false}
+                (always text for the NLU; id: the page's id of the turn, 8-64 of A-Z a-z 0-9 _ -;
+                the page sends an unanswered turn again after a reconnect with the same id and
+                retry true, and the dialogue handles it once: rasa_addons/turn_ledger.py)
           {"type": "button", "id": "...", "display": "..."}  (the id of a button the server offered)
           {"type": "playback_finished"}
           {"type": "id_card", "consent": true}
+          {"type": "rating", "score": 3 | 2 | 1 | null}  (the farewell question; null = skipped)
 Server -> browser: the JSON of bot.kiosk.messages; an "audio" message is followed by one
 binary frame of PCM16 mono at its sample_rate."""
 from __future__ import annotations
@@ -18,6 +22,9 @@ import logging
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+
+from bot.rasa_client import MESSAGE_ID
+from bot.visits import RATINGS
 
 from . import messages as M
 from .limits import KioskLimits, TokenBucket
@@ -116,10 +123,16 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                     if kind == "hello":
                         resampler = A.StreamResampler(int(data.get("rate") or A.PIPELINE_RATE), A.PIPELINE_RATE)
                         session.hello(bool(data.get("camera")), bool(data.get("mic")))
+                        if data.get("resume"):
+                            await session.resume(str(data["resume"])[:200])
                     elif kind == "text":
                         text = str(data.get("text") or "")[:MAX_TEXT]
                         source = "keypad" if data.get("source") == "keypad" else "keyboard"
-                        await queue(session.text(text, source, display=str(data.get("display") or "")[:64] or None))
+                        turn = data.get("id")
+                        if turn is not None and not (isinstance(turn, str) and MESSAGE_ID.match(turn)):
+                            raise ValueError("id: 8-64 letters, digits, - or _")
+                        await queue(session.text(text, source, display=str(data.get("display") or "")[:64] or None,
+                                                 message_id=turn, retry=data.get("retry") is True and bool(turn)))
                     elif kind == "button":
                         await queue(session.button(str(data.get("id") or "")[:64],
                                                    display=str(data.get("display") or "")[:64] or None))
@@ -127,6 +140,11 @@ async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
                         session.playback_finished()
                     elif kind == "id_card":
                         await queue(session.id_card_placed(bool(data.get("consent"))))
+                    elif kind == "rating":
+                        score = data.get("score")
+                        if score is not None and (type(score) is not int or score not in RATINGS):
+                            raise ValueError(f"score: one of {sorted(RATINGS)} or null (skipped)")
+                        await queue(session.rate(score))
                     else:
                         raise ValueError(f"unknown message type {kind!r}")
                 except (ValueError, TypeError, AttributeError, A.AudioError) as exc:

@@ -9,7 +9,8 @@ and the demo password is refused. Staff added to the roster later get the initia
 Change a password with `python -m bot.staff passwd S001` (asks for it; or reads a line from stdin;
 `--temporary` makes its owner change it at the next login) and list accounts with
 `python -m bot.staff list`. Supervisors (HALLBOT_STAFF_SUPERVISORS, default S000, the duty manager)
-may lift another member's login back-off from the console.
+may lift another member's login back-off from the console. Bot trainers (HALLBOT_STAFF_TRAINERS,
+default S000) open the trainer page (/staff/trainer: conversations and corrections).
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ class StaffAccount:
     name: str
     must_change_password: bool = field(default=False, compare=False)
     supervisor: bool = field(default=False, compare=False)
+    trainer: bool = field(default=False, compare=False)     # the trainer page (HALLBOT_STAFF_TRAINERS)
+    manager: bool = field(default=False, compare=False)      # hall manager: the operations dashboard
 
 
 def _demo() -> bool:
@@ -50,6 +53,10 @@ def _demo() -> bool:
 
 def _supervisors() -> frozenset[str]:
     return StaffSettings.from_env().supervisors
+
+
+def _trainers() -> frozenset[str]:
+    return StaffSettings.from_env().trainers
 
 
 def hash_password(password: str) -> str:
@@ -98,7 +105,8 @@ def roster_from_business(business: Callable[[], Any] | None = None) -> list[Staf
 class StaffAccounts:
     def __init__(self, path: Path, roster: Callable[[], list[StaffAccount]] = roster_from_business,
                  initial_password: str | None = None, demo: bool | None = None,
-                 force_change: bool | None = None, supervisors: frozenset[str] | None = None) -> None:
+                 force_change: bool | None = None, supervisors: frozenset[str] | None = None,
+                 trainers: frozenset[str] | None = None, managers: frozenset[str] | None = None) -> None:
         self.path = Path(path)
         self._roster = roster
         self.demo = _demo() if demo is None else demo
@@ -107,6 +115,8 @@ class StaffAccounts:
         # an initial password is known to more than its owner: changed at the first login (not in the demo)
         self._force_change = (not self.demo) if force_change is None else force_change
         self.supervisors = _supervisors() if supervisors is None else supervisors
+        self.trainers = _trainers() if trainers is None else trainers
+        self.managers = StaffSettings.from_env().managers if managers is None else managers
         self._lock = threading.Lock()
         self._data: dict[str, dict] | None = None
 
@@ -141,7 +151,8 @@ class StaffAccounts:
         os.replace(tmp, self.path)
 
     def _account(self, staff_id: str, entry: dict) -> StaffAccount:
-        return StaffAccount(staff_id, entry["name"], bool(entry.get("must_change")), staff_id in self.supervisors)
+        return StaffAccount(staff_id, entry["name"], bool(entry.get("must_change")), staff_id in self.supervisors,
+                            staff_id in self.trainers, staff_id in self.managers)
 
     def accounts(self) -> list[StaffAccount]:
         with self._lock:

@@ -27,11 +27,13 @@ from bot.staff.notices import (
     EnrolmentAssist,
     Handoff,
     Notice,
+    RiskReview,
 )
 from hallbot import payloads
 from identity.masking import mask_text
 
 from .kiosk_board import AckCallback
+from .reviews import ReviewLog, ReviewRecord
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +130,9 @@ class Subscription:
 class HallBoard:
     def __init__(self, business: Callable[[], Any] | None = None, *, max_notices: int = 200,
                  departed_ttl_s: float = 300.0, subscriber_queue: int = 256,
-                 clock: Callable[[], float] = time.time) -> None:
-        """`business`: returns the BusinessSystem (default business.factory.get_business, called lazily,
+                 clock: Callable[[], float] = time.time, reviews: ReviewLog | None = None) -> None:
+        """`reviews`: where risk reviews are logged (None: not logged, a test's board).
+        `business`: returns the BusinessSystem (default business.factory.get_business, called lazily,
         so a board can be built before the database is ready)."""
         if business is None:
             from business.factory import get_business
@@ -142,6 +145,12 @@ class HallBoard:
         self._subscribers: set[Subscription] = set()
         self._subscriber_queue = subscriber_queue
         self._ack_callbacks: list[AckCallback] = []
+        self._review_callbacks: list[AckCallback] = []
+        self.reviews = reviews
+
+    def business_system(self) -> Any:
+        """The business system the board reads (opened when first needed; blocking calls)."""
+        return self._business()
 
     # -- business look-ups (worker thread; failures become "unavailable") -------------------------
     async def _call(self, what: str, fn: Callable[[Any], Any]) -> tuple[bool, Any]:
@@ -267,12 +276,61 @@ class HallBoard:
         self._add(departure)
         return departure
 
+    async def risk_review(self, kiosk_id: str, session_id: str, payload: payloads.RiskReview,
+                          evidence: dict) -> RiskReview:
+        """The actions paused `payload.operation`; `evidence` is the kiosk's own emotion verdict."""
+        notice = RiskReview(_clean_text(kiosk_id, 64), _clean_text(session_id, 64),
+                            review_id=_clean_text(payload.review_id, 64), operation=_clean_text(payload.operation, 32),
+                            summary=mask_text(_clean_text(payload.summary, 200)),
+                            customer_id=_clean_text(payload.customer_id, 64) or None, evidence=dict(evidence))
+        present = self._customers.get((notice.kiosk_id, notice.session_id))
+        notice.name = present.name if present is not None and present.customer_id == notice.customer_id \
+            else await self._customer_name(notice.customer_id)
+        if self.reviews is not None:
+            record = ReviewRecord(notice.review_id, notice.kiosk_id, notice.session_id, notice.operation,
+                                  notice.customer_id, notice.evidence, notice.ts)
+            await asyncio.to_thread(self.reviews.opened, record)
+        self._add(notice)
+        return notice
+
+    async def decide(self, notice_id: str, staff_id: str, staff_name: str, approve: bool) -> RiskReview:
+        """Staff approve or refuse a risk review; the first decision counts, and the kiosk is told."""
+        notice = self._notices.get(str(notice_id))
+        if not isinstance(notice, RiskReview):
+            raise UnknownNotice(str(notice_id))
+        if notice.decision is None:
+            notice.decision = "approved" if approve else "refused"
+            notice.status, notice.acked_at = "acknowledged", self._clock()
+            notice.acked_by = {"staff_id": str(staff_id), "name": staff_name or str(staff_id)}
+            if self.reviews is not None:
+                await asyncio.to_thread(self.reviews.decided, notice.review_id, notice.decision, str(staff_id),
+                                        notice.acked_at)
+            self._publish({"event": "review", "notice": notice.to_dict()})
+            await self._notify(self._review_callbacks, notice)
+        return notice
+
+    def on_review(self, callback: AckCallback) -> Callable[[], None]:
+        """Call `callback(notice)` when staff decide a risk review; returns the unsubscribe."""
+        self._review_callbacks.append(callback)
+        return lambda: self._review_callbacks.remove(callback) if callback in self._review_callbacks else None
+
+    async def _notify(self, callbacks: list[AckCallback], notice: Notice) -> None:
+        for callback in list(callbacks):
+            try:
+                result = callback(notice)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("staff board: callback failed")
+
     # -- staff ------------------------------------------------------------------------------------
     async def ack(self, notice_id: str, staff_id: str, staff_name: str = "") -> Notice:
         """Staff `staff_id` takes care of the notice. Acknowledging twice keeps the first taker."""
         notice = self._notices.get(str(notice_id))
         if notice is None:
             raise UnknownNotice(str(notice_id))
+        if isinstance(notice, RiskReview):
+            raise UnknownNotice(str(notice_id))   # a review is decided (approve / refuse), not acknowledged
         if notice.status == "open":
             notice.status, notice.acked_at = "acknowledged", self._clock()
             notice.acked_by = {"staff_id": str(staff_id), "name": staff_name or str(staff_id)}

@@ -25,6 +25,15 @@ class StaffBoard(Protocol):
 
     async def customer_left(self, kiosk_id: str, session_id: str) -> object: ...
 
+    async def risk_review(self, kiosk_id: str, session_id: str, payload: payloads.RiskReview,
+                          evidence: dict) -> object:
+        """A paused sensitive operation for staff to approve or refuse; `evidence`: the kiosk's own."""
+        ...
+
+    def on_review(self, callback: AckCallback) -> Callable[[], None]:
+        """Call `callback(notice)` when staff decide a risk review; returns the unsubscribe."""
+        ...
+
     def on_ack(self, callback: AckCallback) -> Callable[[], None]:
         """Call `callback(notice)` when staff acknowledge a notice; returns the unsubscribe."""
         ...

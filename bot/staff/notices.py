@@ -31,6 +31,8 @@ REASONS = {
     "checksum": "身份证号码校验失败", "no_card": "未放置身份证", "read_error": "身份证读取失败",
     "id_card_mismatch": "人脸与身份证比对未通过", "identity_failed": "身份核验多次失败",
     "dialogue_service_down": "对话服务暂时不可用，需要人工接待", "staff_intervention": "需要工作人员协助",
+    "face_deletion_failed": "客户要求删除人脸信息，但删除失败，请在员工控制台为其删除",
+    "face_deletion_business_record": "客户的人脸信息已删除，业务系统档案中的人脸ID未能清除，请在员工控制台重试",
 }
 PREFIXES = {"id_card_": "身份证读取多次失败", "enrolment_": "人脸登记未成功"}
 
@@ -127,3 +129,19 @@ class Departure(Notice):
     name: str = ""
     type: ClassVar[str] = "departure"
     kind_name: ClassVar[str] = "客户离开"
+
+
+@NOTICES.register
+@dataclass
+class RiskReview(Notice):
+    """A sensitive operation paused: the camera saw a sustained abnormal emotion (the evidence: the
+    app's emotion verdict, labels and counts only). Staff approve (it goes on) or refuse it."""
+    review_id: str = ""
+    operation: str = ""
+    summary: str = ""
+    customer_id: str | None = None
+    name: str = ""
+    evidence: dict = field(default_factory=dict)
+    decision: str | None = None          # approved / refused, once decided
+    type: ClassVar[str] = "risk_review"
+    kind_name: ClassVar[str] = "风险复核"

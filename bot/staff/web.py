@@ -5,9 +5,11 @@ updates live. Logic stays in HallBoard; sessions in bot.staff.sessions, limits i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import logging
+import re
 import secrets
 import weakref
 from collections.abc import Callable
@@ -18,11 +20,14 @@ from aiohttp import WSMsgType, web
 
 from bot.staff.accounts import MIN_PASSWORD, StaffAccounts
 from bot.staff.board import HallBoard, UnknownNotice
+from bot.staff.dashboard import DailyReport, daily_report, live_figures, to_csv
 from bot.staff.limiter import LoginLimiter
 from bot.staff.login_page import LOGIN_PAGE, PASSWORD_PAGE
 from bot.staff.sessions import MAX_AGE_S, StaffSession, StaffSessions
+from bot.visits import VisitLog
 
 if TYPE_CHECKING:
+    from bot.privacy import FaceErasure
     from identity.sms import SmsVerifier
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,10 @@ SESSIONS = web.AppKey("staff_sessions", StaffSessions)
 SECURE = web.AppKey("staff_secure_cookie", bool)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("staff_sockets")
 SMS: web.AppKey[Callable[[], SmsVerifier]] = web.AppKey("staff_sms_verifier")   # opened when first needed
+ERASE: web.AppKey[Callable[[str], FaceErasure]] = web.AppKey("staff_face_erasure")  # bot.privacy.eraser (blocking)
+VISITS: web.AppKey[VisitLog | None] = web.AppKey("staff_visit_log")   # the dashboard's source
+CHART_JS = STATIC / "vendor" / "chart.umd.min.js"     # npm chart.js, installed by setup (no CDN)
+CUSTOMER_ID = re.compile(r"^[A-Z0-9_-]{1,32}$")
 
 __all__ = ["add_routes", "LoginLimiter", "current_staff", "COOKIE"]
 
@@ -246,6 +255,78 @@ async def ack(request: web.Request) -> web.Response:
     return web.json_response({"notice": notice.to_dict()})
 
 
+async def decide_review(request: web.Request) -> web.Response:
+    """Staff approve or refuse a paused operation (a risk review); the kiosk tells the customer."""
+    session = _require_session(request)
+    _check_csrf(request, session)
+    decision = request.match_info["decision"]
+    if decision not in ("approve", "refuse"):
+        return web.json_response({"error": "只能通过或拒绝"}, status=400)
+    try:
+        notice = await request.app[BOARD].decide(request.match_info["notice_id"], session.staff_id, session.name,
+                                                 approve=decision == "approve")
+    except UnknownNotice as exc:
+        return web.json_response({"error": exc.message}, status=404)
+    return web.json_response({"notice": notice.to_dict()})
+
+
+def _require_manager(request: web.Request) -> StaffSession:
+    session = _require_session(request)
+    account = request.app[ACCOUNTS].get(session.staff_id)
+    if account is None or not account.manager:
+        raise _json_error(web.HTTPForbidden, "运营看板只对营业厅经理开放")
+    return session
+
+
+def _report_day(request: web.Request) -> dt.date:
+    text = request.query.get("day") or ""
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        raise _json_error(web.HTTPBadRequest, "日期格式应为 YYYY-MM-DD") from None
+
+
+async def _report(request: web.Request) -> DailyReport:
+    visits = request.app[VISITS]
+    if visits is None:
+        raise _json_error(web.HTTPServiceUnavailable, "没有访问记录")
+    day = _report_day(request)
+    return await asyncio.to_thread(daily_report, visits, request.app[BOARD].reviews, day)
+
+
+async def dashboard_page(request: web.Request) -> web.StreamResponse:
+    session = _session(request)
+    if session is None:
+        raise web.HTTPFound("/staff/login")
+    try:
+        _require_manager(request)
+    except web.HTTPException:
+        return web.Response(text="运营看板只对营业厅经理开放", status=403)
+    return _page((STATIC / "dashboard.html").read_text(encoding="utf-8"), csrf=session.csrf)
+
+
+async def dashboard_data(request: web.Request) -> web.Response:
+    _require_manager(request)
+    report = await _report(request)
+    return web.json_response({"report": report.to_dict(), "live": live_figures(request.app[BOARD].snapshot())})
+
+
+async def dashboard_csv(request: web.Request) -> web.Response:
+    _require_manager(request)
+    report = await _report(request)
+    return web.Response(body=("\ufeff" + to_csv(report)).encode("utf-8"),   # the BOM: spreadsheets read it as UTF-8
+                        headers={"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+                                 "Content-Disposition": f'attachment; filename="hall-report-{report.day}.csv"'})
+
+
+async def chart_library(request: web.Request) -> web.StreamResponse:
+    """chart.js from npm, installed by setup (scripts/post_install/dashboard.sh): the hall may be offline."""
+    if not CHART_JS.is_file():
+        return web.Response(text="chart.js is not installed: run make setup", status=404)
+    return web.FileResponse(CHART_JS, headers={"Content-Type": "application/javascript; charset=utf-8",
+                                               "Cache-Control": "max-age=86400"})
+
+
 async def unlock(request: web.Request) -> web.Response:
     """A supervisor lifts the login back-off of a staff id (a burst of wrong guesses against it)."""
     session = _require_session(request)
@@ -277,6 +358,47 @@ async def sms_unlock(request: web.Request) -> web.Response:
     was = await asyncio.to_thread(request.app[SMS]().unlock, phone)
     log.warning("staff console: %s lifted the SMS lock of %s", session.staff_id, mask_phone(phone))
     return web.json_response({"phone": mask_phone(phone), "was_locked": was})
+
+
+async def delete_face(request: web.Request) -> web.Response:
+    """On the customer's request (staff checked who they are in person): withdraw their face
+    consent and delete their face data from every store (bot.privacy.erase_face: templates and
+    consents, the running app's ANN index and recently-served memory, the business record's face
+    id). Form or JSON {customer_id} or {id_number}, CSRF token; one audit line, ID number masked."""
+    from identity.id_number import InvalidIdNumber
+    from identity.id_number import parse as parse_id
+    from identity.masking import mask_id_number
+
+    session = _require_session(request)
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    customer_id = str(data.get("customer_id") or "").strip().upper()
+    raw_id_number = str(data.get("id_number") or "").strip()
+    how = "customer id"
+    if not customer_id and raw_id_number:
+        try:
+            id_number = parse_id(raw_id_number).value
+        except InvalidIdNumber as exc:
+            return web.json_response({"error": exc.reason}, status=400)
+        try:
+            customer = await asyncio.to_thread(
+                lambda: request.app[BOARD].business_system().find_customer(id_number=id_number))
+        except Exception:  # business system down: staff can still give the customer id
+            log.exception("staff console: customer lookup for a face deletion failed")
+            return web.json_response({"error": "业务系统暂时无法访问，请输入客户编号删除"}, status=503)
+        if customer is None:
+            return web.json_response({"error": "没有找到该身份证号对应的客户"}, status=404)
+        customer_id, how = customer.customer_id, f"ID number {mask_id_number(id_number)}"
+    if not CUSTOMER_ID.match(customer_id):
+        return web.json_response({"error": "请输入客户编号或身份证号"}, status=400)
+    try:
+        erased = await asyncio.to_thread(request.app[ERASE], customer_id)
+    except Exception:  # the face store failed: nothing to confirm
+        log.exception("staff console: face deletion for %s failed", customer_id)
+        return web.json_response({"error": "删除失败，请稍后重试"}, status=500)
+    log.warning("staff console: AUDIT %s %s deleted the face data of customer %s (found by %s) on request: %s",
+                session.staff_id, session.name, customer_id, how, json.dumps(erased.to_dict()))
+    return web.json_response({"customer_id": customer_id, "erased": erased.to_dict(), "complete": erased.complete})
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -340,13 +462,26 @@ def _static(name: str, content_type: str):
     return handler
 
 
+def _default_eraser(settings) -> Callable[[str], FaceErasure]:
+    from bot import privacy
+    from business.factory import get_business
+    from vision.config import VisionConfig
+
+    vision = getattr(settings, "vision", None)
+    url = VisionConfig(var_dir=Path(settings.var_dir), db_url=getattr(vision, "face_db", None)).database_url()
+    return privacy.eraser(None, url, get_business)
+
+
 def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: StaffAccounts | None = None,
                limiter: LoginLimiter | None = None, sessions: StaffSessions | None = None,
-               sms=None) -> None:
+               sms=None, erase_face: Callable[[str], FaceErasure] | None = None,
+               visits: VisitLog | None = None) -> None:
     """Mount the staff console on `app` (before it starts): /staff, /staff/login, /staff/password,
-    /staff/logout, /staff/api/snapshot, /staff/api/ack/{notice_id}, /staff/api/unlock/{staff_id},
-    /staff/api/sms-unlock, /ws/staff. Sessions live in settings.var_dir/staff_sessions.sqlite; cookies are Secure when the
-    app serves HTTPS (settings.tls_cert)."""
+    /staff/logout, /staff/api/snapshot, /staff/api/ack/{notice_id}, /staff/api/review/{notice_id}/{approve|refuse},
+    /staff/api/unlock/{staff_id}, /staff/api/sms-unlock, /staff/api/face-delete, /ws/staff, the trainer page
+    (bot.staff.trainer) and the dashboard. Sessions live in settings.var_dir/staff_sessions.sqlite;
+    cookies are Secure when the app serves HTTPS (settings.tls_cert). `erase_face`: the app's face
+    erasure (bot.kiosk.deps.face_eraser, through the running face service); default the face store alone."""
     var_dir = Path(settings.var_dir)
     app[BOARD] = board
     app[ACCOUNTS] = accounts or StaffAccounts(var_dir / "staff_accounts.json", demo=getattr(settings, "demo", None))
@@ -354,6 +489,8 @@ def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: St
     app[SESSIONS] = sessions or StaffSessions(var_dir / "staff_sessions.sqlite")
     app[SECURE] = bool(getattr(settings, "https", False))
     app[SMS] = sms or (lambda: _default_sms(var_dir))
+    app[ERASE] = erase_face or _default_eraser(settings)
+    app[VISITS] = visits
     app[SOCKETS] = weakref.WeakSet()
     app.on_shutdown.append(_close_sockets)
     app.on_cleanup.append(_close_sessions)
@@ -365,8 +502,17 @@ def add_routes(app: web.Application, board: HallBoard, settings, *, accounts: St
     app.router.add_post("/staff/logout", logout)
     app.router.add_get("/staff/api/snapshot", snapshot)
     app.router.add_post("/staff/api/ack/{notice_id}", ack)
+    app.router.add_post("/staff/api/review/{notice_id}/{decision}", decide_review)
+    app.router.add_get("/staff/dashboard", dashboard_page)
+    app.router.add_get("/staff/api/dashboard", dashboard_data)
+    app.router.add_get("/staff/api/dashboard.csv", dashboard_csv)
+    app.router.add_get("/staff/vendor/chart.umd.min.js", chart_library)
+    app.router.add_get("/staff/dashboard.js", _static("dashboard.js", "application/javascript; charset=utf-8"))
     app.router.add_post("/staff/api/unlock/{staff_id}", unlock)
     app.router.add_post("/staff/api/sms-unlock", sms_unlock)
+    app.router.add_post("/staff/api/face-delete", delete_face)
     app.router.add_get("/ws/staff", websocket)
     app.router.add_get("/staff/staff.js", _static("staff.js", "application/javascript; charset=utf-8"))
     app.router.add_get("/staff/staff.css", _static("staff.css", "text/css; charset=utf-8"))
+    from bot.staff import trainer  # the trainer page, for the trainer role (it imports this module)
+    trainer.add_routes(app, settings)

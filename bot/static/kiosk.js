@@ -5,9 +5,12 @@
 (() => {
   const params = new URLSearchParams(location.search);
   const kioskId = params.get("kiosk") || "kiosk-1";
-  // Frames come fast while nobody is identified (recognition wants a few good frames of a face)
-  // and slowly once someone is being served (only "still there?" matters; ASR needs the CPU).
-  const FRAME_MS = Number(params.get("frame_ms") || 250), SERVING_FRAME_MS = 1000;
+  // Frames come fast while nobody is identified (recognition wants a few good frames of a face),
+  // fastest while a face in view is judged (liveness cues come from motion between frames: twice
+  // the frames decide sooner), and slowly once someone is being served (only "still there?"
+  // matters; ASR needs the CPU).
+  const FRAME_MS = Number(params.get("frame_ms") || 250), JUDGING_FRAME_MS = Number(params.get("judge_ms") || Math.min(FRAME_MS, 125));
+  const SERVING_FRAME_MS = 1000;
   const LOOKING = new Set(["idle", "connected", "person_detected", "greeting", "farewell"]);
   const VOICE_RMS = 0.01;
   const $ = (id) => document.getElementById(id);
@@ -22,10 +25,17 @@
   let pendingAudio = null, playCursor = 0, sources = [], playingTurn = null, drainTimer = null;
   const STATE_NAMES = {idle: "待机", person_detected: "有人来了", greeting: "问候", identified: "已识别",
     anonymous: "访客", serving: "服务中", verifying: "身份核验", handoff: "转人工", farewell: "再见", connected: "待机"};
-  const STAGES = {asr: "语音识别", tts: "语音播报", rasa: "对话服务"};
+  const STAGES = {asr: "语音识别", tts: "语音播报", rasa: "对话服务", actions: "业务服务"};
 
   // ---------------------------------------------------------------- connection
   function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+  // The last text whose answer has not come: after the app restarts (a reconnect resumes the
+  // conversation) it goes again with its id, and the dialogue handles it once.
+  let unanswered = null;
+  function turnId() {
+    const r = new Uint8Array(12); crypto.getRandomValues(r);
+    return "p" + Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
   function sendBinary(tag, bytes) {
     if (!ws || ws.readyState !== 1 || ws.bufferedAmount > 2e6) return false;
     const out = new Uint8Array(bytes.byteLength + 1);
@@ -33,6 +43,11 @@
     ws.send(out.buffer);
     return true;
   }
+  // The way back to this kiosk's conversation after a dropped connection, a reload or an app restart
+  // (the server signs it, bound to this kiosk; empty while nobody is served).
+  const RESUME_KEY = `hallbot-resume-${kioskId}`;
+  function resumeToken() { try { return sessionStorage.getItem(RESUME_KEY) || ""; } catch (e) { return ""; } }
+  function keepResume(token) { try { sessionStorage.setItem(RESUME_KEY, token || ""); } catch (e) { /* private mode */ } }
   function connect() {
     const proto = location.protocol === "https:" ? "wss" : "ws";
     ws = new WebSocket(`${proto}://${location.host}/ws/kiosk/${encodeURIComponent(kioskId)}`);
@@ -40,7 +55,7 @@
     ws.onopen = () => {
       metrics.connected = true; mark("connected");
       $("conn").textContent = "已连接"; $("conn").className = "pill on";
-      send({type: "hello", rate: audioCtx ? audioCtx.sampleRate : 16000, camera, mic});
+      send({type: "hello", rate: audioCtx ? audioCtx.sampleRate : 16000, camera, mic, resume: resumeToken()});
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data === "string") handle(JSON.parse(ev.data));
@@ -66,14 +81,15 @@
     $("mic-state").textContent = mic ? "麦克风已开" : "无麦克风，请触屏或键盘输入";
     $("mic-state").className = "pill " + (mic ? "on" : "bad");
     audioCtx = new AudioContext();
-    send({type: "hello", rate: audioCtx.sampleRate, camera, mic});   // before the first audio chunk
+    send({type: "hello", rate: audioCtx.sampleRate, camera, mic, resume: resumeToken()});   // before the first audio chunk
     if (audioCtx.state === "suspended") {   // a kiosk without the autoplay flag needs one touch
       $("start").hidden = false;
       $("start-button").onclick = () => { audioCtx.resume(); $("start").hidden = true; };
     }
     if (camera) {
       $("camera").srcObject = stream;
-      setInterval(sendFrame, FRAME_MS);
+      watchVideoFrames($("camera"));
+      setInterval(sendFrame, JUDGING_FRAME_MS);
     } else { $("camera").hidden = true; }
     if (mic) {
       await audioCtx.audioWorklet.addModule("/static/kiosk-mic-worklet.js");
@@ -92,12 +108,26 @@
   }
 
   const canvas = document.createElement("canvas");
-  let frameBusy = false, lastFrame = 0;
+  let frameBusy = false, lastFrame = 0, presented = null, sentPresented = null, judgingUntil = 0;
+  const LIVENESS_ASK_MS = 11000;   // a liveness request (challenge, ID-card check) is answered within 10 s
+  // The same camera frame is never sent twice: a slow camera (or a 4 fps test video) sampled
+  // faster than it delivers would repeat frames byte for byte, which liveness reads as a replay.
+  function watchVideoFrames(video) {
+    if (!video.requestVideoFrameCallback) return;   // then every tick sends (older browsers)
+    const onFrame = (_now, meta) => { presented = meta.presentedFrames; video.requestVideoFrameCallback(onFrame); };
+    video.requestVideoFrameCallback(onFrame);
+  }
+  function frameInterval() {
+    if (metrics.state === "person_detected" || performance.now() < judgingUntil) return JUDGING_FRAME_MS;
+    return LOOKING.has(metrics.state) ? FRAME_MS : SERVING_FRAME_MS;
+  }
   function sendFrame() {
     const video = $("camera");
     if (frameBusy || !ws || ws.readyState !== 1 || video.readyState < 2) return;
-    if (!LOOKING.has(metrics.state) && performance.now() - lastFrame < SERVING_FRAME_MS) return;
-    lastFrame = performance.now();
+    if (performance.now() - lastFrame < frameInterval() - 5) return;   // 5 ms: timer jitter
+    // (a stalled callback, e.g. the page in the background, must not stop the camera: 1 s at most)
+    if (presented !== null && presented === sentPresented && performance.now() - lastFrame < SERVING_FRAME_MS) return;
+    lastFrame = performance.now(); sentPresented = presented;
     canvas.width = video.videoWidth || 640; canvas.height = video.videoHeight || 480;
     canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
     frameBusy = true;
@@ -146,7 +176,19 @@
     const div = document.createElement("div");
     div.className = `msg ${who}`; div.textContent = text;
     $("conversation").appendChild(div);
-    $("conversation").scrollTop = $("conversation").scrollHeight;
+    showLatest();
+  }
+  // Cards and buttons arrive after the reply's bubble and shrink the conversation pane (flex: 1):
+  // scrolling once at append time left the latest reply cut off below the fold. Re-pin to the
+  // bottom whenever the pane or its content changes size.
+  function showLatest() {
+    const conv = $("conversation");
+    conv.scrollTop = conv.scrollHeight;
+  }
+  if (window.ResizeObserver) {
+    const pin = new ResizeObserver(showLatest);
+    pin.observe($("conversation"));
+    new MutationObserver(showLatest).observe($("conversation"), {childList: true});
   }
   function buttonsFor(list) {
     const box = $("suggestions"); box.innerHTML = "";
@@ -157,12 +199,14 @@
       box.appendChild(btn);
     }
   }
+  const STATUS_NAMES = {submitted: "已受理", accepted: "已受理", processing: "办理中", done: "已办结"};  // never the code
   const yuan = (v) => `¥${Number(v).toFixed(2)}`;
   function card(html, kind) {
     const div = document.createElement("div");
     div.className = "card"; div.dataset.kind = kind; div.innerHTML = html;
     const cards = $("cards"); cards.prepend(div);
     while (cards.children.length > 3) cards.lastChild.remove();
+    showLatest();
   }
   const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
   function custom(c) {   // payload types and fields: hallbot/payloads.py (copy in payload_types.js)
@@ -179,7 +223,7 @@
     } else if (c.type === "invoice") {
       card(`<b>电子发票</b><div>${esc(c.invoice_id)} · 户号 ${esc(c.account_no)} · ${esc(c.period)} · ${yuan(c.amount)}</div>`, "invoice");
     } else if (c.type === "application") {
-      card(`<b>业务受理</b><div>受理号 ${esc(c.application_id)}（${esc(c.status)}）</div>`, "application");
+      card(`<b>业务受理</b><div>受理号 ${esc(c.application_id)}（${esc(STATUS_NAMES[c.status] || "处理中")}）</div>`, "application");
     } else if (c.type === "outage_ticket") {
       card(`<b>报修工单</b><div>${esc(c.ticket_id)} · ${esc(c.address)}</div>`, "outage_ticket");
     } else if (c.type === "handoff") {
@@ -195,6 +239,8 @@
     if (p.kind === "id_card") $("consent").checked = false;   // asked afresh of every customer
     $("idcard").hidden = p.kind !== "id_card";
     $("keypad").hidden = p.kind !== "keypad";
+    $("rating").hidden = p.kind !== "rating";
+    if (p.kind === "rating") $("rating-label").textContent = p.label;
     if (p.kind === "keypad") {
       $("keypad-label").textContent = `请输入${p.label}`;
       $("keypad").dataset.slot = p.slot; $("keypad").dataset.digits = p.digits;
@@ -202,14 +248,19 @@
       $("keypad-value").type = p.slot === "sms_code" ? "password" : "text";   // a code is never on screen
     }
   }
-  let noticeTimer = null;
+  // One banner per component: a service's error stays until its recovery notice (which fades),
+  // so two services down at once show two banners; other errors (a bad frame, a stale button) fade.
+  const SERVICES = new Set(["asr", "tts", "speech", "rasa", "actions", "business"]);
   function notice(n) {
     metrics.notices.push({t: performance.now(), ...n});
-    const el = $("notice");
-    el.textContent = n.text; el.className = `notice ${n.level}`; el.dataset.component = n.component || "";
-    el.hidden = false;
-    clearTimeout(noticeTimer);
-    if (n.level === "info") noticeTimer = setTimeout(() => { el.hidden = true; }, 6000);
+    if (n.component === "liveness") judgingUntil = performance.now() + LIVENESS_ASK_MS;
+    const box = $("notice"), component = n.component || "general";
+    let el = [...box.children].find((c) => c.dataset.component === component);
+    if (!el) { el = document.createElement("div"); el.dataset.component = component; box.appendChild(el); }
+    el.textContent = n.text; el.className = `notice ${n.level}`;
+    clearTimeout(el.fade);
+    if (n.level === "info" || !SERVICES.has(component)) el.fade = setTimeout(() => el.remove(), n.level === "info" ? 6000 : 8000);
+    box.hidden = false;
   }
 
   function handle(m) {
@@ -218,6 +269,7 @@
       case "audio": pendingAudio = m; break;
       case "stop_audio": stopAudio(m.reason); break;
       case "bot":
+        unanswered = null;
         if (m.text) bubble(m.text, "bot");
         if (m.buttons && m.buttons.length) buttonsFor(m.buttons);
         if (m.custom) custom(m.custom);
@@ -231,13 +283,16 @@
       case "state":
         metrics.state = m.state; document.body.dataset.state = m.state;
         $("state").textContent = STATE_NAMES[m.state] || m.state;
+        if (m.note === "resumed" && unanswered) send({...unanswered, retry: true});
         if (m.note === "reset") {
+          unanswered = null;
           $("conversation").innerHTML = ""; $("cards").innerHTML = ""; $("suggestions").innerHTML = "";
           $("consent").checked = false;
         }
         break;
       case "prompt": prompt(m); break;
       case "notice": notice(m); break;
+      case "resume": keepResume(m.token); break;
       case "timings": metrics.timings.push(m); break;
     }
   }
@@ -247,12 +302,14 @@
     if (!text) return;
     if (audioCtx && audioCtx.state === "suspended") audioCtx.resume();
     stopAudio("user input");
-    send({type: "text", text, source});
+    unanswered = {type: "text", text, source, id: turnId()};
+    send(unanswered);
   }
   // A tap sends the id of a button the server offered; the server keeps what it means.
   function press(id, display) {
     if (audioCtx && audioCtx.state === "suspended") audioCtx.resume();
     stopAudio("user input");
+    unanswered = null;   // buttons are the app's own: a restarted app has none to press again
     send({type: "button", id, display: display || ""});
   }
   for (const b of document.querySelectorAll("#menu button")) b.onclick = () => press(b.dataset.button, b.textContent);
@@ -264,6 +321,11 @@
     };
   }
   $("keypad-ok").onclick = () => { const v = $("keypad-value").value; if (v) { say(v, "keypad"); $("keypad").hidden = true; } };
+  // the farewell rating: one tap, or skip (the server stores it for the visit it asked about)
+  for (const b of document.querySelectorAll("#rating [data-score]")) {
+    b.onclick = () => { send({type: "rating", score: Number(b.dataset.score)}); $("rating").hidden = true; };
+  }
+  $("rating-skip").onclick = () => { send({type: "rating", score: null}); $("rating").hidden = true; };
   $("idcard-done").onclick = () => {
     send({type: "id_card", consent: $("consent").checked});
     $("consent").checked = false; $("idcard").hidden = true;

@@ -27,6 +27,28 @@ function ackArea(n) {
   return button;
 }
 
+// a paused sensitive operation (risk review): the evidence is the kiosk's emotion verdict, labels only
+const EMOTIONS = { angry: "愤怒", disgust: "厌恶", fear: "恐惧", happy: "高兴", sad: "悲伤", surprise: "惊讶", neutral: "平静" };
+function reviewArea(n) {
+  if (n.decision) {
+    const who = (n.acked_by && n.acked_by.name) || "工作人员";
+    return el("p", { class: `acked decision ${n.decision}` },
+      `${who} 已${n.decision === "approved" ? "通过" : "拒绝"}（${clock(n.acked_at)}）`);
+  }
+  const box = el("div", { class: "review-actions" });
+  for (const [decision, label] of [["approve", "通过，继续办理"], ["refuse", "拒绝，请到人工窗口"]]) {
+    const button = el("button", { class: `review ${decision}`, type: "button", "data-id": n.id, "data-decision": decision }, label);
+    button.addEventListener("click", () => decide(n.id, decision, box));
+    box.append(button);
+  }
+  return box;
+}
+function evidenceText(e) {
+  if (!e || !e.judged) return "摄像头样本不足";
+  const counts = Object.entries(e.counts || {}).map(([k, v]) => `${EMOTIONS[k] || k} ${v}`).join("、");
+  return `近${e.window_s}秒 ${e.samples} 个样本中 ${e.abnormal_samples} 个异常（${Math.round(e.share * 100)}%）：${counts}`;
+}
+
 function profileRows(p) {
   if (!p || p.note) return [["客户画像", (p && p.note) || "无"]];
   const rows = [["客户类型", p.customer_type_name], ["信用分", p.credit], ["偏好渠道", p.preferred_channel],
@@ -70,6 +92,11 @@ function noticeCard(n) {
       }
       card.append(t);
     }
+  } else if (n.kind === "risk_review") {
+    card.append(dl([["业务", n.summary], ["情绪证据", evidenceText(n.evidence)],
+      ["说明", "情绪识别并不可靠，请到客户身边确认后再决定"]]));
+    card.append(reviewArea(n));
+    return card;
   } else {
     card.append(dl([["原因", n.reason_text || n.reason]]));
   }
@@ -104,7 +131,8 @@ function apply(update) {
       state.notices = new Map(update.notices.filter(x => x.kind !== "arrival").map(x => [x.id, x]));
       break;
     case "arrival": state.customers.set(customerKey(n), n); break;
-    case "handoff": case "enrolment_assist": state.notices.set(n.id, n); break;
+    case "handoff": case "enrolment_assist": case "risk_review": state.notices.set(n.id, n); break;
+    case "review": state.notices.set(n.id, n); trimAcked(); break;
     case "departure": {
       const c = state.customers.get(customerKey(n));
       if (c) c.left_at = n.ts;
@@ -139,6 +167,50 @@ async function acknowledge(id, button) {
     alert("网络异常，请稍后再试");
   }
 }
+
+async function decide(id, decision, box) {
+  for (const b of box.querySelectorAll("button")) b.disabled = true;
+  try {
+    const r = await fetch(`/staff/api/review/${encodeURIComponent(id)}/${decision}`,
+      { method: "POST", headers: { Accept: "application/json", "X-CSRF-Token": csrfToken() } });
+    if (r.status === 401) { location.href = "/staff/login"; return; }
+    const body = await r.json();
+    if (!r.ok) { alert(body.error || "操作失败"); for (const b of box.querySelectorAll("button")) b.disabled = false; return; }
+    apply({ event: "review", notice: body.notice });
+  } catch (e) {
+    for (const b of box.querySelectorAll("button")) b.disabled = false;
+    alert("网络异常，请稍后再试");
+  }
+}
+
+// a customer withdraws face consent: staff confirm, the server erases every store (bot.privacy.erase_face)
+async function deleteFace(form) {
+  const out = document.getElementById("face-delete-result");
+  const customerId = form.customer_id.value.trim(), idNumber = form.id_number.value.trim();
+  if (!customerId && !idNumber) { out.textContent = "请输入客户编号或身份证号"; return; }
+  if (!confirm("删除后该客户下次需要刷身份证或验证码办理，确定删除其人脸信息吗？")) return;
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const r = await fetch("/staff/api/face-delete", { method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify(customerId ? { customer_id: customerId } : { id_number: idNumber }) });
+    if (r.status === 401) { location.href = "/staff/login"; return; }
+    const body = await r.json();
+    if (!r.ok) { out.textContent = body.error || "删除失败"; return; }
+    const e = body.erased;
+    out.textContent = e.templates || e.consents || e.business_face_id
+      ? `已删除客户 ${body.customer_id} 的人脸信息（特征 ${e.templates} 条，授权 ${e.consents} 条）` +
+        (body.complete ? "，已告知客户" : "；业务系统档案中的人脸ID未能清除，请稍后重试")
+      : `客户 ${body.customer_id} 没有已保存的人脸信息`;
+    form.reset();
+  } catch (err) {
+    out.textContent = "网络异常，请稍后再试";
+  } finally {
+    button.disabled = false;
+  }
+}
+document.getElementById("face-delete").addEventListener("submit", e => { e.preventDefault(); deleteFace(e.target); });
 
 function setConnected(on) {
   const c = document.getElementById("conn");

@@ -38,6 +38,18 @@ def test_find_demo_customers_by_each_key(backend, key):
         assert found.customer_type in ("loyal", "potential", "marginal", "churned")
 
 
+def test_clear_face_id_forgets_the_link_to_the_face(backend):
+    """A customer who withdrew face-recognition consent: the record keeps no face id (issue 12)."""
+    assert backend.biz.find_customer(face_id=LN.face_id).customer_id == LN.customer_id
+    assert backend.biz.clear_face_id(LN.customer_id) is True
+    assert backend.biz.find_customer(face_id=LN.face_id) is None
+    assert backend.biz.find_customer(customer_id=LN.customer_id).face_id is None
+    assert backend.biz.clear_face_id(LN.customer_id) is False          # nothing left: idempotent
+    assert backend.biz.find_customer(customer_id=ZW.customer_id).face_id == ZW.face_id   # nobody else's
+    with pytest.raises(NotFound):
+        backend.biz.clear_face_id("C999999")
+
+
 def test_find_normalises_input(backend):
     assert backend.biz.find_customer(phone="+86 138-0013-8001").customer_id == ZW.customer_id
     assert backend.biz.find_customer(account_no="３１００ ０００００２").customer_id == LN.customer_id
@@ -263,6 +275,28 @@ def test_report_outage(backend):
     with pytest.raises(BusinessError) as err:
         backend.biz.report_outage(address="上海市浦东新区幸福路100号", phone="123", description="")
     assert err.value.code == "invalid_phone"
+
+
+def test_file_complaint_is_stored_and_numbered(backend):
+    before = _count(backend, m.Complaint)
+    filed = backend.biz.file_complaint(text="上个月电费比平时高了一倍，抄表是不是错了", phone="+86 138-0013-8001",
+                                       customer_id=ZW.customer_id)
+    assert filed.ticket_id.startswith("K") and filed.ticket_id[1:].isdigit() and len(filed.ticket_id) == 11
+    assert filed.status == "open" and filed.callback is True
+    anonymous = backend.biz.file_complaint(text="排队太久")
+    assert anonymous.ticket_id != filed.ticket_id and anonymous.callback is False
+    assert _count(backend, m.Complaint) == before + 2
+    with backend.sql.sessions() as s:
+        row = s.get(m.Complaint, int(filed.ticket_id[1:]))
+        assert (row.phone, row.customer_id, row.text) == ("13800138001", ZW.customer_id, "上个月电费比平时高了一倍，抄表是不是错了")
+    with pytest.raises(BusinessError) as err:
+        backend.biz.file_complaint(text="   ")
+    assert err.value.code == "missing_text"
+    with pytest.raises(BusinessError) as err:
+        backend.biz.file_complaint(text="服务差", phone="123")
+    assert err.value.code == "invalid_phone"
+    with pytest.raises(NotFound):
+        backend.biz.file_complaint(text="服务差", customer_id="C999999")
 
 
 def test_recommendations(backend):

@@ -24,12 +24,13 @@ STATIC = ROOT / "bot" / "static"
 # what travels today: a renamed class must not change these
 WIRE = {
     "screen": {"state", "customer", "bot", "user_text", "transcript", "listening", "prompt", "notice", "audio",
-               "stop_audio", "timings"},
+               "stop_audio", "timings", "resume"},
     "vision": {"InvalidImage", "NoFace", "MultipleFaces", "QualityRejected", "FaceRecognized", "UnknownFace",
-               "EnrolmentResult", "StaffIntervention", "IdCardError", "EmotionSample"},
+               "EnrolmentResult", "StaffIntervention", "IdCardError", "EmotionSample",
+               "LivenessChallenge", "LivenessRefused"},
     "voice": {"SpeechStarted", "SpeechStopped", "Transcript", "EchoIgnored", "BotText", "BotAudio",
               "PlaybackCancelled", "Reprompt", "SilenceTimeout", "VoiceError", "StageTimings"},
-    "notice": {"arrival", "handoff", "enrolment_assist", "departure"},
+    "notice": {"arrival", "handoff", "enrolment_assist", "departure", "risk_review"},
 }
 
 
@@ -115,4 +116,4 @@ def test_staff_js_handles_every_notice():
     js = (STATIC / "staff.js").read_text(encoding="utf-8")
     cases = _cases(js, "function apply(update)", "\n}\n")
     assert set(NOTICES.classes) <= cases
-    assert cases - set(NOTICES.classes) == {"snapshot", "ack", "error"}   # the board's other updates
+    assert cases - set(NOTICES.classes) == {"snapshot", "ack", "review", "error"}   # the board's other updates

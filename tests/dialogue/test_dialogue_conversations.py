@@ -26,6 +26,14 @@ def verify_manually(hall, conversation, key: str, phone: str):
     return conversation.say(hall.sms_code(phone))
 
 
+def step_up_by_id_card(conversation, asked, id_number: str):
+    """A face alone asked for something risky: the robot asked the SMS code (or the ID card); the
+    customer takes the ID card, which the kiosk matched with the live face (signed like the app)."""
+    assert "验证码" in asked.text and "身份证" in asked.text, asked.text
+    assert conversation.say("我用身份证").custom("prompt") == {"type": "prompt", "kind": "id_card"}
+    return conversation.event("EXTERNAL_id_card_verified", id_number=id_number)
+
+
 def test_face_recognised_customer_is_greeted_by_name_with_predicted_services(hall):
     reply = hall.conversation().event("EXTERNAL_face_recognized", customer_id="C000001")
     assert "张先生" in reply.text
@@ -103,23 +111,12 @@ def test_wrong_sms_codes_lock_out_and_hand_off_to_staff(hall):
     assert conversation.slots()["identity_failed"] is False and conversation.slots()["phone"] is None
 
 
-def test_recommended_payment_is_accepted_and_paid(hall, business):
-    assert business.arrears("3100000001") == Decimal("286.50")
-    conversation = hall.conversation()
-    conversation.event("EXTERNAL_face_recognized", customer_id="C000001")
-    asked = conversation.say("好的")
-    assert "3100000001" in asked.text and "286.50" in asked.text and "确认" in asked.text
-    paid = conversation.say("确认")
-    assert "缴费成功" in paid.text
-    assert paid.custom("payment")["amount"] == "286.50"
-    assert business.arrears("3100000001") == Decimal("0.00")
-
-
 def test_outage_report_creates_a_ticket(hall):
     conversation = hall.conversation()
     asked = conversation.say("我家停电了")
     assert "地址" in asked.text
-    reply = conversation.say("海淀区中关村大街1号院3单元502")
+    assert "电话" in conversation.say("海淀区中关村大街1号院3单元502").text   # anonymous: a callback number
+    reply = conversation.say("13800138005")
     ticket = reply.custom("outage_ticket")
     assert ticket and ticket["ticket_id"] in reply.text
     assert ticket["address"] == "海淀区中关村大街1号院3单元502"
@@ -135,7 +132,7 @@ def test_vague_address_is_asked_again(hall):
 def test_capacity_increase_is_filed_for_the_only_account(hall):
     conversation = hall.conversation()
     conversation.event("EXTERNAL_face_recognized", customer_id="C000003")
-    asked = conversation.say("我想申请增容")
+    asked = step_up_by_id_card(conversation, conversation.say("我想申请增容"), "440305197006013577")
     assert "容量" in asked.text  # the single account was filled in, capacity is asked
     filed = conversation.say("80千伏安")
     application = filed.custom("application")
@@ -146,7 +143,7 @@ def test_capacity_increase_is_filed_for_the_only_account(hall):
 def test_family_member_may_not_transfer_the_account(hall):
     conversation = hall.conversation()
     conversation.event("EXTERNAL_face_recognized", customer_id="C000002")
-    conversation.say("房子卖了要过户")
+    step_up_by_id_card(conversation, conversation.say("房子卖了要过户"), "310104199211202468")
     conversation.say("3100000001")  # 李娜 is family, not holder, on this account
     refused = conversation.say("王芳")
     assert refused.custom("error")["code"] == "forbidden"
@@ -227,7 +224,7 @@ def test_new_connection_resumes_after_identity_and_is_filed(hall):
 def test_closing_asks_for_confirmation_and_can_be_cancelled(hall):
     conversation = hall.conversation()
     conversation.event("EXTERNAL_face_recognized", customer_id="C000003")
-    asked = conversation.say("我要销户")
+    asked = step_up_by_id_card(conversation, conversation.say("我要销户"), "440305197006013577")
     assert "3100000003" in asked.text and "确认" in asked.text
     cancelled = conversation.say("不要")
     assert "已取消销户" in cancelled.text
@@ -253,3 +250,17 @@ def test_cancelled_identity_check_forgets_the_request_it_was_for(hall):
     card = c.event("EXTERNAL_id_card_verified", id_number="310104199211202468")   # 李娜
     assert "身份核验成功" in card.text
     assert not card.custom("confirm_payment") and "交费" not in card.text.split("。")[0]
+
+
+def test_recommended_payment_is_accepted_and_paid(hall, business):
+    # last in this file: the step-up sends a code to 张伟's phone, which test_new_connection_... verifies
+    # with (one code per phone per minute)
+    assert business.arrears("3100000001") == Decimal("286.50")
+    conversation = hall.conversation()
+    conversation.event("EXTERNAL_face_recognized", customer_id="C000001")
+    asked = step_up_by_id_card(conversation, conversation.say("好的"), "110101198503071235")
+    assert "3100000001" in asked.text and "286.50" in asked.text and "确认" in asked.text
+    paid = conversation.say("确认")
+    assert "缴费成功" in paid.text
+    assert paid.custom("payment")["amount"] == "286.50"
+    assert business.arrears("3100000001") == Decimal("0.00")

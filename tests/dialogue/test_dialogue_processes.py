@@ -12,8 +12,9 @@ from dataclasses import replace
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import make_app
-from bot.supervisor import free_port
+from bot.supervisor import free_port, free_udp_port
 from hallbot.settings import ROOT
+from phone.sip import sip_ping
 
 HALLBOT = [sys.executable, "-m", "bot.cli"]
 
@@ -24,7 +25,8 @@ def port_is_free(port: int) -> bool:
 
 
 def run_env(tmp_path, **ports) -> dict[str, str]:
-    env = {**os.environ, "HALLBOT_VAR_DIR": str(tmp_path), "HALLBOT_DEMO_CUSTOMERS": "50"}
+    # the phone's SIP port is UDP: a free one of its own, so parallel runs never meet on 5080
+    env = {**os.environ, "HALLBOT_VAR_DIR": str(tmp_path), "HALLBOT_DEMO_CUSTOMERS": "50", "HALLBOT_SIP_PORT": str(free_udp_port())}
     env.update({f"HALLBOT_{k.upper()}_PORT": str(v) for k, v in ports.items()})
     env.pop("HALLBOT_RASA_URL", None)
     return env
@@ -46,9 +48,10 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
     """Also when started as a background job would be: SIGINT ignored at start (Python then installs
     no Ctrl-C handler of its own; CI started it so and `hallbot run` ignored Ctrl-C)."""
     ports = {"rasa": free_port(), "actions": free_port(), "app": free_port(), "speech": free_port()}
+    sip = free_udp_port()
     ignoring_sigint = ["bash", "-c", 'trap "" INT; exec "$@"', "hallbot"]   # SIG_IGN survives exec
     proc = subprocess.Popen(ignoring_sigint + HALLBOT + ["run"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=run_env(tmp_path, **ports))
+                            stderr=subprocess.STDOUT, text=True, env=run_env(tmp_path, sip=sip, **ports))
     try:
         lines = []
         deadline = time.monotonic() + 300
@@ -59,11 +62,13 @@ def test_ctrl_c_stops_every_process(trained_model, tmp_path):
                 break
         assert any(line.startswith("ready:") for line in lines), "".join(lines)
         assert not any(port_is_free(p) for p in ports.values())
+        assert sip_ping("127.0.0.1", sip)             # the phone service answers SIP too
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, rest
         assert "stopped" in rest
         assert all(port_is_free(p) for p in ports.values())
+        assert not sip_ping("127.0.0.1", sip, timeout_s=0.5)
     finally:   # never leave a robot running behind a failed test
         if proc.poll() is None:
             proc.terminate()

@@ -70,14 +70,43 @@ def test_conversation_state_lives_in_postgresql_and_locks_in_redis(scaled_hall):
     assert slots["customer_id"] == "C000002" and slots["identified"] is True
 
 
-def test_events_are_published_to_rabbitmq(scaled_hall):
+# Read the queue as a consumer would (aio-pika lives in Rasa's venv, which the app's does not need).
+DRAIN = """
+import asyncio, json, aio_pika
+async def main():
+    connection = await aio_pika.connect_robust("amqp://guest:guest@127.0.0.1:5672/")
+    channel = await connection.channel()
+    queue = await channel.declare_queue("hallbot_events", durable=True)
+    bodies = []
+    while (message := await queue.get(no_ack=True, fail=False)) is not None:
+        bodies.append(message.body.decode())
+    await connection.close()
+    print(json.dumps(bodies))
+asyncio.run(main())
+"""
+
+
+def test_events_are_published_to_rabbitmq_encrypted(scaled_hall):
+    """The broker's messages carry event type and sender in clear, the event itself encrypted with the
+    tracker key: no customer text, ID number or customer id readable on the queue."""
     _, settings = scaled_hall
     conversation = conversation_for(settings)
-    conversation.say("你好")
+    conversation.event("EXTERNAL_face_recognized", customer_id="C000002")
+    conversation.say("我想查一下电费")
     queues = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name", "messages"], capture_output=True,
                             text=True, timeout=60).stdout
     counts = dict(line.split() for line in queues.splitlines() if line.strip() and len(line.split()) == 2)
     assert int(counts.get("hallbot_events", 0)) > 0
+    drained = subprocess.run([str(settings.rasa_python), "-c", DRAIN], capture_output=True, text=True, timeout=120,
+                             check=True).stdout
+    mine = [json.loads(b) for b in json.loads(drained) if conversation.sender in b]
+    assert mine, "this conversation's events reached the queue"
+    assert not any("电费" in json.dumps(m, ensure_ascii=False) or "C000002" in json.dumps(m) for m in mine)
+    assert {m["event"] for m in mine} >= {"user", "bot", "slot"}
+    fernet = Fernet(keys.fernet_key(keys.secret(keys.TRACKER_KEY, settings.var_dir)))
+    events = [json.loads(fernet.decrypt(m["encrypted"].encode())) for m in mine]
+    assert any(e["event"] == "user" and e.get("text") == "我想查一下电费" for e in events)
+    assert any(e["event"] == "slot" and e.get("name") == "customer_id" and e.get("value") == "C000002" for e in events)
 
 
 def test_conversation_survives_a_rasa_restart(scaled_hall):

@@ -1,6 +1,9 @@
 """Camera frames and speech clips for kiosk tests, made from real photos and real synthesis."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +28,51 @@ def astronaut_portrait() -> np.ndarray:
     return identities()["astronaut"]
 
 
+def live_frames(n: int = 12, seed: int = 0, fps: float = 4.0) -> list[np.ndarray]:
+    """The enrolled face (astronaut = 李娜) as a live head: the portrait rendered as a textured 3D
+    mesh turning a few degrees and blinking, with camera noise (vision/liveness/synthetic.py).
+    A still photo (in_frame) is refused by the liveness check; this passes it."""
+    from vision.liveness.synthetic import live_sequence
+
+    return live_sequence(astronaut_portrait(), n=n, seed=seed, fps=fps)
+
+
+def live_head(portrait: np.ndarray, n: int = 24, seed: int = 0, fps: float = 8.0) -> list[np.ndarray]:
+    """Any portrait as a live head (see live_frames), by default 3 s at the page's judging rate."""
+    from vision.liveness.synthetic import live_sequence
+
+    return live_sequence(portrait, n=n, seed=seed, fps=fps)
+
+
+@contextlib.asynccontextmanager
+async def showing(session, frames: Sequence[np.ndarray], every_s: float = 0.125) -> AsyncIterator[None]:
+    """The camera keeps sending `frames` (looped) to the session while the block runs, as the page
+    does during the ID-card check's liveness request."""
+    from vision.image_io import encode_jpeg
+
+    jpegs = [encode_jpeg(f) for f in frames]
+
+    async def play() -> None:
+        i = 0
+        while True:
+            session.frame(jpegs[i % len(jpegs)])
+            i += 1
+            await asyncio.sleep(every_s)
+    task = asyncio.create_task(play())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def write_face_video(path: Path) -> Path:
-    """The fake camera: the enrolled face (astronaut = 李娜) moving a little, looped by Chromium."""
+    """The fake camera: the enrolled face as a live head (live_frames, 4 s), looped by Chromium at
+    8 fps (the page samples every 125 ms while a face is judged, every 250 ms before)."""
     from tests.browser_support import write_y4m
 
-    portrait = astronaut_portrait()
-    return write_y4m(path, [in_frame(portrait, dx=dx) for dx in (0, 2, 4, 2, 0, -2, -4, -2)], fps=8)
+    return write_y4m(path, live_frames(32, fps=8), fps=8)
 
 
 def write_spoken(path: Path, speech_url: str, text: str, lead_s: float, tail_s: float,

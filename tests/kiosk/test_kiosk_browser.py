@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.kiosk.presence import CHALLENGE_TEXT
 from identity import keys
 from tests.browser_support import launch_chromium, pytest_skip_without_chromium, write_wav, write_y4m
 from tests.kiosk.media import empty_frame, write_face_video, write_spoken
@@ -150,7 +151,9 @@ def test_customer_back_within_the_window_is_not_greeted_again(playwright, robot,
         console = staff_console(browser, robot)
         expect(kiosk.locator("#customer-name")).to_have_text(re.compile("李"), timeout=60_000)
         kiosk.wait_for_timeout(4_000)
-        assert kiosk.evaluate("window.kioskMetrics.audioStarts.length") == 0
+        # a liveness challenge may be spoken on a loaded machine (passive cues too slow): that is no greeting
+        spoken = kiosk.evaluate("window.kioskMetrics.audioStarts.map(a => a.text)")
+        assert [t for t in spoken if t not in CHALLENGE_TEXT.values()] == [], spoken
         expect(console.locator("#customers li", has_text="e2e-face").first).to_be_visible()
         expect(console.locator("#customers li", has_text="e2e-again")).to_have_count(0)
     finally:

@@ -22,10 +22,12 @@ FRAME = bytes([routes.FRAME])
 class FakeRasa:
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.ids: list[tuple[str | None, bool]] = []
         self.release = asyncio.Event()
 
-    async def send_turn(self, sender, text):
+    async def send_turn(self, sender, text, message_id=None, retry=False, metadata=None):
         self.sent.append(text)
+        self.ids.append((message_id, retry))
         await self.release.wait()
         return Turn([])
 
@@ -173,6 +175,27 @@ async def test_text_messages_are_rate_limited_and_bounded(kiosk_app):
         await until(lambda: len(rasa.sent) == 4, "the queued turns")
         await asyncio.sleep(0.05)
         assert rasa.sent == ["第0句", "第1句", "第2句", "第3句"]
+        await ws.close()
+
+
+async def test_the_pages_turn_id_reaches_the_dialogue_and_a_bad_one_is_refused(kiosk_app):
+    url, rasa = await kiosk_app(KioskLimits())
+    rasa.release.set()
+    async with aiohttp.ClientSession() as s:
+        ws = await s.ws_connect(f"{url}/K1")
+        await ws.send_str(json.dumps({"type": "text", "text": "一", "id": "page-turn-0001"}))
+        await ws.send_str(json.dumps({"type": "text", "text": "一", "id": "page-turn-0001", "retry": True}))
+        await ws.send_str(json.dumps({"type": "text", "text": "二", "id": "bad id!"}))
+        await ws.send_str(json.dumps({"type": "text", "text": "三"}))
+        await until(lambda: len(rasa.sent) == 3, "the good turns")
+        assert rasa.sent == ["一", "一", "三"]
+        assert rasa.ids[:2] == [("page-turn-0001", False), ("page-turn-0001", True)]
+        assert rasa.ids[2][0] and rasa.ids[2][0] != "page-turn-0001" and rasa.ids[2][1] is False   # the session's own
+        while True:
+            msg = json.loads((await ws.receive(timeout=10)).data)
+            if msg["type"] == "notice" and msg["component"] == "protocol":
+                assert "id" in msg["text"]
+                break
         await ws.close()
 
 

@@ -14,7 +14,7 @@ class FakeRasa:
     def __init__(self, down: bool = False, requested: str | None = None) -> None:
         self.down, self.requested, self.sent = down, requested, []
 
-    async def send_turn(self, sender, text):
+    async def send_turn(self, sender, text, message_id=None, retry=False, metadata=None):
         if self.down:
             raise RasaUnavailable("对话服务暂时无法连接（ConnectError），请稍后再试")
         self.sent.append(text)

@@ -47,6 +47,12 @@ class RecordingBoard:
     def on_ack(self, callback):
         return lambda: None
 
+    async def risk_review(self, kiosk_id, session_id, payload, evidence):
+        self.calls.append(("risk_review", kiosk_id, session_id, payload.review_id, evidence))
+
+    def on_review(self, callback):
+        return lambda: None
+
 
 async def test_speech_notices_follow_the_failed_component_not_the_message(screen):
     from tests.kiosk.test_kiosk_privacy import FakeRasa

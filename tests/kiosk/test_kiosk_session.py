@@ -8,7 +8,7 @@ import pytest
 
 from bot.kiosk.fsm import Timeouts
 from bot.kiosk.session import RASA_BACK, RASA_DOWN, KioskDeps, KioskSession
-from tests.kiosk.media import astronaut_portrait, empty_frame, in_frame
+from tests.kiosk.media import astronaut_portrait, empty_frame, live_frames, live_head, showing
 from vision.image_io import encode_jpeg
 
 pytestmark = pytest.mark.rasa
@@ -21,9 +21,10 @@ def deps_for(hall, faces=None, **timeouts) -> KioskDeps:
 
 
 async def feed(session: KioskSession, rgb, frames: int, every_s: float = 0.3) -> None:
-    jpeg = encode_jpeg(rgb)
-    for _ in range(frames):
-        session.frame(jpeg)
+    """`rgb`: one image shown `frames` times, or a sequence (a live head) played in a loop."""
+    jpegs = [encode_jpeg(f) for f in rgb] if isinstance(rgb, list) else [encode_jpeg(rgb)]
+    for i in range(frames):
+        session.frame(jpegs[i % len(jpegs)])
         await asyncio.sleep(every_s)
 
 
@@ -32,7 +33,7 @@ async def test_enrolled_face_is_greeted_by_name_then_leaves_and_the_kiosk_resets
     await session.start()
     try:
         first_conversation = session.conversation_id
-        await feed(session, in_frame(astronaut_portrait()), 4)
+        await feed(session, live_frames(), 10)
         greeting = await screen.wait_for(lambda m: m["type"] == "bot" and "李" in (m["text"] or ""), what="greeting")
         assert "您好" in greeting["text"]
         assert (await screen.wait_for(lambda m: m["type"] == "customer" and m["name"]))["customer_id"] == "C000002"
@@ -139,14 +140,78 @@ async def test_id_card_checked_against_the_live_face(hall, hall_faces, screen, t
     try:
         await session.text("我想刷身份证")
         await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "id_card", what="ID card prompt")
-        session.latest_frame = encode_jpeg(in_frame(identities()["t1-b"]))     # someone else in front
-        await session.id_card_placed(consent=False)
+        async with showing(session, live_head(identities()["t1-b"])):       # someone else in front
+            await session.id_card_placed(consent=False)
         await screen.wait_for(lambda m: m["type"] == "bot" and "比对未通过" in (m["text"] or ""), what="mismatch")
         assert not any(m["type"] == "customer" and m["name"] for m in screen.messages)
-        session.latest_frame = encode_jpeg(in_frame(astronaut_portrait()))     # the card holder
-        await session.id_card_placed(consent=False)
+        async with showing(session, live_head(astronaut_portrait())):       # the card holder
+            await session.id_card_placed(consent=False)
         shown = await screen.wait_for(lambda m: m["type"] == "customer" and m["name"], what="identified")
         assert shown["customer_id"] == "C000002"
         assert "身份核验成功" in screen.bot_text()
+    finally:
+        await session.close()
+
+
+async def test_action_server_down_shows_its_banner_and_the_turn_is_replayed_when_it_is_back(hall, screen):
+    from bot.kiosk.deps import actions_probe
+    from bot.kiosk.dialogue import ACTIONS_BACK, ACTIONS_DOWN
+
+    deps = deps_for(hall)
+    deps.actions_probe = actions_probe(hall.settings)
+    session = KioskSession("k-actions", deps, screen)
+    await session.start()
+    try:
+        await session.text("我要查电费")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "identity_key")
+        actions = next(s for s in hall.supervisor.services if s.name == "actions")
+        actions.process.kill()                                          # -9: no goodbye
+        await asyncio.to_thread(actions.process.wait, 30)
+        customer = hall.walk_in(13)
+        await session.text(customer.id_number, "keypad")                # validated by the action server
+        down = await screen.wait_for(lambda m: m["type"] == "notice" and m["component"] == "actions")
+        assert down["level"] == "error" and down["text"] == ACTIONS_DOWN
+        assert session.awaiting_dialogue, "the turn is kept, the visit is not timed out meanwhile"
+        await asyncio.to_thread(hall.supervisor.restart, "actions")
+        await screen.wait_for(lambda m: m["type"] == "notice" and m["text"] == ACTIONS_BACK, timeout=60)
+        # the replayed ID number is validated now and the form asks for the phone
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "phone", timeout=60)
+        assert not session.awaiting_dialogue
+    finally:
+        await session.close()
+
+
+async def test_face_alone_pays_after_the_id_card_step_up(hall, hall_faces, screen, tmp_path):
+    """Step-up by risk at the kiosk: 李娜's face is recognised, she asks to pay, the robot asks the SMS
+    code (keypad) or the ID card; she takes the card, which matches her live face, and the payment goes on."""
+    import httpx
+
+    from identity.idcard.simulator import DirectorySimulator
+
+    lina = hall.business().find_customer(customer_id="C000002")
+    place_card(tmp_path, lina.id_number, lina.name, lina.id_number[6:14], astronaut_portrait())
+    deps = deps_for(hall, hall_faces)
+    deps.id_reader = DirectorySimulator(tmp_path)
+    session = KioskSession("k-stepup", deps, screen)
+    await session.start()
+
+    def slots() -> dict:
+        return httpx.get(f"{hall.settings.rasa_url}/conversations/{session.conversation_id}/tracker",
+                         params={"token": hall.rasa_token}, timeout=30).json()["slots"]
+
+    try:
+        await feed(session, live_frames(), 10)
+        await screen.wait_for(lambda m: m["type"] == "customer" and m["name"], what="face identified")
+        assert slots()["identity_method"] == "face"
+        await session.text("我要交电费", "keyboard")
+        asked = await screen.wait_for(lambda m: m["type"] == "bot" and "尾号" in (m["text"] or ""), what="step-up")
+        assert f"尾号{lina.phone[-4:]}" in asked["text"] and lina.phone not in asked["text"]
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "sms_code", what="keypad")
+        await session.text("我用身份证", "keyboard")
+        await screen.wait_for(lambda m: m["type"] == "prompt" and m["kind"] == "id_card", what="ID card prompt")
+        async with showing(session, live_head(astronaut_portrait())):
+            await session.id_card_placed(consent=False)
+        await screen.wait_for(lambda m: m["type"] == "bot" and "继续为您办理" in (m["text"] or ""), what="resumed")
+        assert slots()["identity_method"] == "id_card" and slots()["second_factor"] is True
     finally:
         await session.close()

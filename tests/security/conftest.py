@@ -26,6 +26,6 @@ def assert_no_victim_data(messages: list[dict]) -> None:
     for message in messages:
         custom = message.get("custom") or {}
         assert custom.get("type") not in ("bills", "arrears", "payment", "confirm_payment", "recommendations",
-                                          "face_enrolment", "invoice"), message
+                                          "face_enrolment", "invoice", "face_deletion"), message
         assert "3100000001" not in (message.get("text") or ""), message
         assert f"{VICTIM_SURNAME}先生" not in (message.get("text") or ""), message

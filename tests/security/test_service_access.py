@@ -63,7 +63,8 @@ def forged_webhook_call(hall, action: str) -> dict:
                         "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
 
 
-@pytest.mark.parametrize("action", ["action_query_bill", "action_pay_bill", "action_enrol_face"])
+@pytest.mark.parametrize("action", ["action_query_bill", "action_pay_bill", "action_enrol_face",
+                                    "action_delete_face"])
 def test_action_server_refuses_callers_without_the_secret(hall, action):
     url = f"http://{hall.settings.host}:{hall.settings.actions_port}/webhook"
     response = httpx.post(url, json=forged_webhook_call(hall, action), timeout=30)
@@ -73,7 +74,8 @@ def test_action_server_refuses_callers_without_the_secret(hall, action):
     assert guessed.status_code == 401
 
 
-@pytest.mark.parametrize("action", ["action_query_bill", "action_pay_bill", "action_enrol_face"])
+@pytest.mark.parametrize("action", ["action_query_bill", "action_pay_bill", "action_enrol_face",
+                                    "action_delete_face"])
 def test_forged_tracker_identifies_nobody_even_with_the_secret(hall, action):
     secret = keys.secret(keys.ACTIONS_TOKEN, hall.settings.var_dir)
     response = httpx.post(f"http://{hall.settings.host}:{hall.settings.actions_port}/webhook",
@@ -82,3 +84,20 @@ def test_forged_tracker_identifies_nobody_even_with_the_secret(hall, action):
     assert response.status_code == 200
     assert_no_victim_data(response.json().get("responses", []))
     assert not [e for e in response.json().get("events", []) if e.get("name") == "identified" and e.get("value")]
+
+
+@pytest.mark.parametrize("service", ["rasa", "actions"])
+def test_oversized_request_bodies_are_refused_before_they_are_read(hall, service):
+    """Sanic's default cap is 100 MB: one request could hold that much memory in Rasa or the action
+    server. Both refuse a body over their cap (hallbot.settings RASA_/ACTIONS_MAX_BODY_BYTES) with 413."""
+    from hallbot.settings import ACTIONS_MAX_BODY_BYTES, RASA_MAX_BODY_BYTES
+
+    headers = {"Content-Type": "application/json"}
+    if service == "rasa":
+        url, cap = f"{hall.settings.rasa_url}/webhooks/rest/webhook?token={hall.rasa_token}", RASA_MAX_BODY_BYTES
+    else:   # with the secret: a caller without it gets 401 before any body is read
+        url, cap = f"http://{hall.settings.host}:{hall.settings.actions_port}/webhook", ACTIONS_MAX_BODY_BYTES
+        headers["Authorization"] = f"Bearer {keys.secret(keys.ACTIONS_TOKEN, hall.settings.var_dir)}"
+    body = b'{"sender": "big", "message": "' + b"x" * (cap + 1024) + b'"}'
+    response = httpx.post(url, content=body, headers=headers, timeout=60)
+    assert response.status_code == 413

@@ -12,7 +12,7 @@ from hallbot import settings as S
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = r"HALLBOT_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_])"   # a wildcard such as HALLBOT_ASR_* is not a name
-PACKAGES = ("bot", "voice", "vision", "identity", "business", "actions", "rasa_addons", "hallbot")
+PACKAGES = ("bot", "voice", "vision", "identity", "business", "actions", "rasa_addons", "hallbot", "phone")
 
 
 def test_docs_table_is_the_generated_one():
@@ -105,3 +105,18 @@ def test_sections_follow_the_environment(clean_env, monkeypatch):
     assert settings.remote_speech and settings.speech_url == "http://speech.hall:5060"
     child = S.Settings(**{**settings.__dict__}).as_env()
     assert child["HALLBOT_SPEECH_URL"] == "http://speech.hall:5060"
+
+
+def test_turn_timeouts_are_aligned_outermost_longest(clean_env, monkeypatch):
+    """app -> Rasa > one action > one business call: otherwise the app gives up on (and replays)
+    turns Rasa is still answering, or a slow business answer is cut off unexplained."""
+    settings = S.Settings()
+    assert settings.rasa_timeout_s >= settings.action_deadline_s + S.TURN_MARGIN_S
+    assert settings.action_deadline_s > S.BUSINESS_HTTP_TIMEOUT_S
+    monkeypatch.setenv("HALLBOT_RASA_TIMEOUT_S", "9")
+    with pytest.raises(S.SettingError, match="HALLBOT_RASA_TIMEOUT_S"):
+        S.Settings()
+    monkeypatch.setenv("HALLBOT_RASA_TIMEOUT_S", "60")
+    monkeypatch.setenv("HALLBOT_ACTION_DEADLINE_S", "4")
+    with pytest.raises(S.SettingError, match="HALLBOT_ACTION_DEADLINE_S"):
+        S.Settings()

@@ -13,6 +13,8 @@ def copy_training_inputs(tmp_path):
         shutil.copy(ROOT / name, tmp_path / name)
     for name in ("nlu_data", "stories", "rasa_addons"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "identity").mkdir()
+    shutil.copy(ROOT / "identity/spoken_numbers.py", tmp_path / "identity/spoken_numbers.py")
     return tmp_path
 
 
@@ -39,4 +41,13 @@ def test_training_data_changes_the_fingerprint(tmp_path):
     before = training_fingerprint(root)
     nlu = next((root / "nlu_data").glob("*.yml"))
     nlu.write_text(nlu.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert training_fingerprint(root) != before
+
+
+def test_the_spoken_number_normaliser_changes_the_fingerprint(tmp_path):
+    """rasa_addons/spoken_numbers.py rewrites every training text with it."""
+    root = copy_training_inputs(tmp_path)
+    before = training_fingerprint(root)
+    with (root / "identity/spoken_numbers.py").open("a") as out:
+        out.write("\n# changed\n")
     assert training_fingerprint(root) != before

@@ -35,9 +35,9 @@ def make_service(vision_config, dlib_engine, shared_emotion):
     from vision.service import FaceService
     made = []
 
-    def factory(config: VisionConfig | None = None, emotion=True):
+    def factory(config: VisionConfig | None = None, emotion=True, liveness=None):
         svc = FaceService(config or vision_config, engine=dlib_engine,
-                          emotion=shared_emotion if emotion else False)
+                          emotion=shared_emotion if emotion else False, liveness=liveness)
         made.append(svc)
         return svc
 

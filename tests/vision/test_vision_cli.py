@@ -18,6 +18,11 @@ def hallbot(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HALLBOT_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("HALLBOT_FACE_KEY", raising=False)
     monkeypatch.delenv("HALLBOT_FACE_DB", raising=False)
+    monkeypatch.delenv("HALLBOT_BUSINESS_URL", raising=False)
+    monkeypatch.delenv("HALLBOT_BUSINESS_DB", raising=False)
+    monkeypatch.setenv("HALLBOT_DEMO_CUSTOMERS", "20")    # `face delete` clears the business record's face id too
+    from business import factory
+    factory.reset()
     parser = argparse.ArgumentParser(prog="hallbot")
     cli.register(parser.add_subparsers(dest="command", required=True))
 
@@ -28,7 +33,8 @@ def hallbot(tmp_path, monkeypatch, capsys):
         out = capsys.readouterr().out
         return code, json.loads(out) if out.strip() else None
 
-    return run
+    yield run
+    factory.reset()
 
 
 def test_enroll_identify_delete(hallbot, tmp_path, portraits):
@@ -50,6 +56,7 @@ def test_enroll_identify_delete(hallbot, tmp_path, portraits):
 
     code, out = hallbot("face", "delete", "C000002")
     assert code == 0 and out["deleted"]["templates"] == 1 and out["deleted"]["consents"] == 1
+    assert out["deleted"]["business_face_id"] == 1
     code, out = hallbot("face", "identify", img)
     assert code == 3 and out["decision"]["reason"] == "empty_gallery"
 

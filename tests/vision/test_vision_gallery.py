@@ -89,7 +89,7 @@ def test_add_remove_without_rebuild_and_survive_restart(tmp_path):
         g.store.record_consent(f"C{i}")
         g.add(f"C{i}", f"face-{i}", v)
     index_before = g.index
-    assert g.delete_customer("C5") == (1, 1)
+    assert g.delete_customer("C5") == (1, 1, 1)
     assert g.index is index_before  # removed in place, no rebuild
     assert g.identify(vecs[5], 0.9, 0.02).customer_id is None
     assert g.identify(vecs[6], 0.9, 0.02).customer_id == "C6"
@@ -144,7 +144,7 @@ def test_gallery_on_postgresql(tmp_path):
     g.add("PG1", "face-pg1", vec)
     g2 = make_gallery(tmp_path, url=url)
     assert g2.identify(vec, 0.9, 0.02).customer_id == "PG1"
-    assert g2.delete_customer("PG1") == (1, 1)
+    assert g2.delete_customer("PG1") == (1, 1, 1)
 
 
 def test_ivf_repartitions_as_the_gallery_grows():

@@ -23,7 +23,8 @@ from vision.events import (
     UnknownFace,
 )
 from vision.image_io import encode_jpeg
-from vision.sample_faces import captures, darken, group_photo
+from vision.liveness.synthetic import live_sequence
+from vision.sample_faces import darken, group_photo
 
 CARD_DIR = Path(__file__).parent / "data" / "idcard-sim"
 
@@ -32,7 +33,14 @@ def of(events, kind):
     return [e for e in events if isinstance(e, kind)]
 
 
-def run_frames(svc, session, frames, t0=0.0, dt=0.2):
+def live(portrait, n=10, seed=0, each=None):
+    """The portrait as a live head (a textured 3D mesh turning and blinking, with camera noise;
+    vision/liveness/synthetic.py): still photos are refused by the liveness check."""
+    frames = live_sequence(portrait, n=n, seed=seed)
+    return [each(f) for f in frames] if each else frames
+
+
+def run_frames(svc, session, frames, t0=0.0, dt=0.25):
     out = []
     for i, frame in enumerate(frames):
         out += svc.process_frame(session, frame, t0 + i * dt)
@@ -50,7 +58,7 @@ def lina(make_service, portraits):
 
 
 def test_enrolled_customer_is_recognised_once_per_track(lina, portraits):
-    frames = [encode_jpeg(c) for c in captures(portraits["astronaut"], seed=7)[2:4]] * 3
+    frames = [encode_jpeg(f) for f in live(portraits["astronaut"])]
     events = run_frames(lina, "s1", frames)
     rec = of(events, FaceRecognized)
     assert len(rec) == 1
@@ -62,15 +70,15 @@ def test_enrolled_customer_is_recognised_once_per_track(lina, portraits):
 
 
 def test_recently_served_customer_is_not_greeted_again(lina, portraits):
-    frame = encode_jpeg(portraits["astronaut"])
-    first = of(run_frames(lina, "a", [frame] * 3, t0=0), FaceRecognized)[0]
-    again = of(run_frames(lina, "b", [frame] * 3, t0=60), FaceRecognized)[0]
-    later = of(run_frames(lina, "c", [frame] * 3, t0=60 + lina.config.recent_window_s + 1), FaceRecognized)[0]
+    frames = live(portraits["astronaut"])
+    first = of(run_frames(lina, "a", frames, t0=0), FaceRecognized)[0]
+    again = of(run_frames(lina, "b", frames, t0=60), FaceRecognized)[0]
+    later = of(run_frames(lina, "c", frames, t0=60 + lina.config.recent_window_s + 1), FaceRecognized)[0]
     assert (first.recently_served, again.recently_served, later.recently_served) == (False, True, False)
 
 
 def test_unknown_person(lina, portraits):
-    events = run_frames(lina, "s", [portraits["t1-b"]] * 3)
+    events = run_frames(lina, "s", live(portraits["t1-b"]))
     assert of(events, UnknownFace) and not of(events, FaceRecognized)
     assert of(events, UnknownFace)[0].best_score < lina.config.match_threshold
 
@@ -94,14 +102,13 @@ def test_several_faces_serve_the_largest(lina):
 
 
 def test_dark_frames_are_enhanced_and_recognised(lina, portraits):
-    dark = darken(portraits["astronaut"], 0.25)
-    events = run_frames(lina, "s", [dark] * 3)
+    events = run_frames(lina, "s", live(portraits["astronaut"], each=lambda f: darken(f, 0.25)))
     assert of(events, FaceRecognized) and of(events, FaceRecognized)[0].customer_id == "C000002"
 
 
 def test_gallery_survives_restart(lina, make_service, portraits):
     svc2 = make_service()
-    events = run_frames(svc2, "s", [portraits["astronaut"]] * 3)
+    events = run_frames(svc2, "s", live(portraits["astronaut"]))
     assert of(events, FaceRecognized)[0].customer_id == "C000002"
 
 
@@ -117,7 +124,7 @@ def test_id_card_enrolment_success_then_recognition(make_service, portraits):
     res = of(svc.enrol_with_id_card("e", card, encode_jpeg(portraits["astronaut"]), "C000002", "face-lina"),
              EnrolmentResult)[0]
     assert res.ok and res.score >= svc.config.verify_threshold and res.face_id == "face-lina"
-    assert of(run_frames(svc, "later", [captures(portraits["astronaut"], 3)[3]] * 3), FaceRecognized)
+    assert of(run_frames(svc, "later", live(portraits["astronaut"], seed=3)), FaceRecognized)
 
 
 def test_id_card_check_without_consent_compares_but_keeps_nothing(make_service, portraits):
@@ -184,9 +191,9 @@ def test_card_read_errors_are_events_and_repeat_calls_staff(make_service, tmp_pa
 
 # -- deletion -------------------------------------------------------------------------------
 def test_delete_removes_every_trace(lina, portraits, vision_config):
-    run_frames(lina, "s", [portraits["astronaut"]] * 3)
+    run_frames(lina, "s", live(portraits["astronaut"]))
     counts = lina.delete_customer("C000002")
-    assert counts == {"templates": 1, "consents": 1, "sessions": 1}
+    assert counts == {"templates": 1, "consents": 1, "index": 1, "recent": 1, "sessions": 1}
     db = sqlite3.connect(vision_config.var_dir / "face.db")
     assert db.execute("select count(*) from vision_face_templates").fetchone()[0] == 0
     assert db.execute("select count(*) from vision_face_consents").fetchone()[0] == 0
@@ -211,8 +218,7 @@ def test_engine_failure_is_an_event_not_a_crash(make_service, portraits):
 
 
 def test_oversized_frame_is_scaled_for_detection(lina, portraits):
-    big = cv2.resize(portraits["astronaut"], (2400, 2400))
-    events = run_frames(lina, "big", [big] * 3)
+    events = run_frames(lina, "big", live(portraits["astronaut"], each=lambda f: cv2.resize(f, (3200, 2400))))
     assert of(events, FaceRecognized)
 
 
@@ -227,6 +233,6 @@ async def test_async_wrapper_and_cross_process_enrolment(make_service, portraits
     assert cli_side.enrol_image("C000002", frame, face_id="face-lina").ok
     monkeypatch.setattr(service_mod, "REFRESH_S", 0.0)
     events = []
-    for i in range(3):
-        events += await server.process_frame_async("s2", frame, 10.0 + i)
+    for i, f in enumerate(live(portraits["astronaut"])):
+        events += await server.process_frame_async("s2", encode_jpeg(f), 10.0 + 0.25 * i)
     assert of(events, FaceRecognized)[0].customer_id == "C000002"

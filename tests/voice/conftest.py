@@ -28,6 +28,13 @@ def zh_engine():
 
 
 @pytest.fixture(scope="session")
+def kokoro_engine():
+    from voice.tts.kokoro_engine import KokoroEngine
+
+    return KokoroEngine()
+
+
+@pytest.fixture(scope="session")
 def en_engine():
     from voice.tts.piper_engine import PiperEngine
 

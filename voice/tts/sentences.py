@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
-_SOFT = re.compile(r"(?<=[，,、：:])")
+# ASCII "," and ":" inside a number (1,200 / 8:30) are not pauses: a cut there reads "8" and "30".
+_SOFT = re.compile(r"(?<=[，、：])|(?<=[,:])(?!\d)")
 
 
 def split_sentences(text: str, max_chars: int = 40, first_max_chars: int = 0) -> list[str]:

@@ -1,0 +1,123 @@
+"""The staff console's trainer page (/staff/trainer), for staff with the trainer role only.
+
+Transport only: conversations come from bot.conversations (the tracker store, read-only, private
+data masked), corrections go through bot.corrections into nlu_data/corrections.yml (the answer
+shows the file, the YAML change the trainer made). Same login, session and CSRF checks as the rest
+of the console (bot.staff.web); a member without the role gets 403."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot import conversations, corrections, privacy
+from bot.staff.web import ACCOUNTS, STATIC, _check_csrf, _form, _json_error, _page, _require_session, _session, _static
+from identity import keys
+
+ROOT_DIR = web.AppKey("trainer_root", Path)
+TRACKER = web.AppKey("trainer_tracker", tuple)   # (SQLAlchemy URL, var dir holding the tracker key)
+MAX_CONVERSATIONS = 50
+
+
+def _require_trainer(request: web.Request):
+    session = _require_session(request)
+    account = request.app[ACCOUNTS].get(session.staff_id)
+    if account is None or not account.trainer:
+        raise _json_error(web.HTTPForbidden, "只有机器人训练员可以使用训练页面")
+    return session
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    session = _session(request)
+    if session is None:
+        raise web.HTTPFound("/staff/login")
+    if session.must_change_password:
+        raise web.HTTPFound("/staff/password")
+    _require_trainer(request)
+    return _page((STATIC / "trainer.html").read_text(encoding="utf-8"), csrf=session.csrf)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        raise _json_error(web.HTTPBadRequest, f"不是数字: {value}") from None
+
+
+def _day(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return time.mktime(time.strptime(value, "%Y-%m-%d"))
+    except ValueError:
+        raise _json_error(web.HTTPBadRequest, f"日期格式应为 YYYY-MM-DD: {value}") from None
+
+
+def filters_of(query: Any) -> conversations.Filters:
+    until = _day(query.get("until"))
+    return conversations.Filters(
+        fallback=query.get("fallback") == "1", handoff=query.get("handoff") == "1", below=_float(query.get("below")),
+        channel=query.get("channel") or None, since=_day(query.get("since")),
+        until=until + conversations.DAY_S if until is not None else None,
+        intent=query.get("intent") or None, search=query.get("search") or None)
+
+
+def _listing(url: str, var_dir: Path, wanted: conversations.Filters) -> list[dict[str, Any]]:
+    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+    found = []
+    try:
+        for sender in store.senders(wanted.since):
+            conversation = conversations.review(sender, store.events(sender))
+            if conversation.messages and wanted.accepts(conversation):
+                found.append({**asdict(conversation), "fallback": conversation.fallback, "handoff": conversation.handoff,
+                              "messages": [{**asdict(m), "fallback": m.fallback} for m in conversation.messages]})
+                if len(found) >= MAX_CONVERSATIONS:
+                    break
+    finally:
+        store.close()
+    return found
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    _require_trainer(request)
+    wanted = filters_of(request.query)
+    url, var_dir = request.app[TRACKER]
+    return web.json_response({"conversations": await asyncio.to_thread(_listing, url, var_dir, wanted)})
+
+
+async def intents(request: web.Request) -> web.Response:
+    _require_trainer(request)
+    root = request.app[ROOT_DIR]
+    known = corrections.domain_intents(root) | corrections.retrieval_intents(root)
+    names = sorted(i for i in known if not i.startswith("EXTERNAL_") and i not in corrections.retrieval_roots(known))
+    return web.json_response({"intents": names})
+
+
+async def add_example(request: web.Request) -> web.Response:
+    session = _require_trainer(request)
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    root = request.app[ROOT_DIR]
+    try:
+        added = await asyncio.to_thread(corrections.add_example, root, str(data.get("intent") or ""),
+                                        str(data.get("text") or ""))
+    except corrections.CorrectionRefused as refused:
+        return web.json_response({"error": str(refused)}, status=400)
+    return web.json_response({"added": added.new, "intent": added.intent, "text": added.text,
+                              "file": str(added.path.relative_to(root)),
+                              "yaml": added.path.read_text(encoding="utf-8")})
+
+
+def add_routes(app: web.Application, settings: Any) -> None:
+    app[ROOT_DIR] = Path(settings.root)
+    var_dir = Path(settings.var_dir)
+    app[TRACKER] = (privacy.tracker_url(var_dir, getattr(settings, "tracker_db", None)), var_dir)
+    app.router.add_get("/staff/trainer", page)
+    app.router.add_get("/staff/api/trainer/conversations", list_conversations)
+    app.router.add_get("/staff/api/trainer/intents", intents)
+    app.router.add_post("/staff/api/trainer/example", add_example)
+    app.router.add_get("/staff/trainer.js", _static("trainer.js", "application/javascript; charset=utf-8"))

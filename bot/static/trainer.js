@@ -1,0 +1,74 @@
+// The trainer page: masked conversations from /staff/api/trainer/conversations, and "加为例句"
+// posting {intent, text} to /staff/api/trainer/example (CSRF token from the page).
+"use strict";
+const csrfToken = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+  children.forEach((c) => node.append(c));
+  return node;
+}
+
+async function loadIntents() {
+  const res = await fetch("/staff/api/trainer/intents", { headers: { Accept: "application/json" } });
+  const list = $("#intent-names");
+  ((await res.json()).intents || []).forEach((name) => list.append(el("option", { value: name })));
+}
+
+async function addExample(row) {
+  const body = { intent: row.querySelector("input.intent").value.trim(), text: row.querySelector("input.text").value };
+  const res = await fetch("/staff/api/trainer/example", {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: JSON.stringify(body),
+  });
+  const data = await res.json();
+  const note = row.querySelector(".result");
+  if (!res.ok) { note.textContent = "未加入：" + data.error; note.className = "result error"; return; }
+  note.textContent = data.added ? "已加入 " + data.file : "已有此例句";
+  note.className = "result ok";
+  $("#yaml-file").textContent = data.file;
+  $("#yaml").textContent = data.yaml;
+}
+
+function render(conversations) {
+  const box = $("#conversations");
+  box.replaceChildren();
+  conversations.forEach((c) => {
+    const flags = [c.fallback ? "没听懂" : "", c.handoff ? "转人工" : ""].filter(Boolean).join("，");
+    const started = new Date(c.messages[0].at * 1000).toLocaleString("zh-CN");
+    box.append(el("h3", { "data-sender": c.sender }, `${c.channel} ${started} ${flags}`));
+    const table = el("table", { class: "conversation", "data-sender": c.sender },
+      el("tr", {}, el("th", {}, "客户说的话"), el("th", {}, "识别意图"), el("th", {}, "置信度"),
+        el("th", {}, "机器人动作"), el("th", {}, "改为例句")));
+    c.messages.forEach((m, i) => {
+      const row = el("tr", { class: m.fallback ? "message fallback" : "message", "data-index": String(i) },
+        el("td", { class: "said" }, m.text), el("td", { class: "predicted" }, m.intent),
+        el("td", {}, m.confidence.toFixed(2)), el("td", {}, (m.actions || []).join(", ")));
+      const fix = el("td", {},
+        el("input", { class: "text", type: "text", value: m.text, "aria-label": "例句" }),
+        el("input", { class: "intent", type: "text", list: "intent-names", value: m.intent, size: "16", "aria-label": "意图" }),
+        el("button", { type: "button", class: "add" }, "加为例句"), el("span", { class: "result" }, ""));
+      fix.querySelector("button.add").addEventListener("click", () => addExample(row));
+      row.append(fix);
+      table.append(row);
+    });
+    box.append(table);
+  });
+  $("#status").textContent = `${conversations.length} 段对话`;
+}
+
+async function refresh() {
+  const params = new URLSearchParams();
+  new FormData($("#filters")).forEach((value, key) => { if (value !== "") params.append(key, value); });
+  const res = await fetch("/staff/api/trainer/conversations?" + params, { headers: { Accept: "application/json" } });
+  const data = await res.json();
+  if (!res.ok) { $("#status").textContent = data.error || "加载失败"; return; }
+  render(data.conversations);
+}
+
+$("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+loadIntents();
+refresh();

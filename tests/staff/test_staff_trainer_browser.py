@@ -1,0 +1,39 @@
+"""The trainer page in a real headless chromium: a trainer logs in, filters the conversations the
+robot did not understand (private data masked on screen), relabels a message as an example of the
+right intent in one click and sees the YAML change that lands in nlu_data/corrections.yml."""
+from __future__ import annotations
+
+from tests.staff.test_staff_console_browser import browser, log_in  # noqa: F401 - the browser fixture
+from tests.staff.test_staff_trainer import trainer_console, trainer_root  # noqa: F401 - fixtures
+from tests.training.test_conversations import ID_NUMBER
+
+
+async def test_relabel_a_misunderstood_message(trainer_console, trainer_root, browser):  # noqa: F811
+    page = await browser.new_page()
+    await log_in(page, trainer_console.url, staff_id="S000")
+    await page.wait_for_url(f"{trainer_console.url}/staff")
+    await page.goto(f"{trainer_console.url}/staff/trainer")
+    await page.wait_for_selector("#status:has-text('2 段对话')")
+    assert ID_NUMBER not in await page.content()
+    assert "4514" in await page.inner_text("#conversations")          # the masked ID number's last digits
+
+    await page.check("input[name=fallback]")
+    await page.click("#apply")
+    await page.wait_for_selector("#status:has-text('1 段对话')")
+    row = page.locator("tr.message.fallback")
+    assert await row.locator("td.predicted").inner_text() == "nlu_fallback"
+    await row.locator("input.intent").fill("request_human")
+    await row.locator("button.add").click()
+    await row.locator(".result.ok").wait_for()
+    assert "nlu_data/corrections.yml" in await page.inner_text("#yaml-file")
+    assert "- intent: request_human" in await page.inner_text("#yaml")
+    saved = (trainer_root / "nlu_data/corrections.yml").read_text(encoding="utf-8")
+    assert "    - 那个啥东西怎么弄" in saved
+
+    await page.uncheck("input[name=fallback]")
+    await page.click("#apply")
+    await page.wait_for_selector("#status:has-text('2 段对话')")
+    first = page.locator("table[data-sender='K1-0a1b2c3d4e'] tr.message").first   # the ID message: refused
+    await first.locator("button.add").click()
+    await first.locator(".result.error").wait_for()
+    assert "private number" in await first.locator(".result").inner_text()
