@@ -4,6 +4,8 @@ cannot be made to on cue). The customer asks to close an account; the app's sign
 it; staff refuse on the board, the customer hears it; asked again, staff approve and it is filed."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.kiosk.session import KioskDeps, KioskSession
@@ -34,6 +36,15 @@ def fearful_faces(hall):
     faces = FaceService(VisionConfig(var_dir=hall.settings.var_dir), emotion=ScriptedEmotion("fear"))
     yield faces
     faces.close()
+
+
+async def seen_for_a_while(faces, key: str, samples: int, timeout_s: float = 20.0) -> None:
+    """Wait until the face service has classified `samples` frames of this session."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while len(faces.emotion_timeline(key).samples) < samples:
+        assert loop.time() < deadline, f"the camera saw fewer than {samples} faces in {timeout_s} s"
+        await asyncio.sleep(0.1)
 
 
 def button(message: dict, title: str) -> str:
@@ -77,6 +88,9 @@ async def test_fear_pauses_closing_staff_refuse_then_approve(hall, fearful_faces
             await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "phone", what="phone")
             await session.text(customer.phone, "keypad")
             await screen.wait_for(lambda m: m["type"] == "prompt" and m.get("slot") == "sms_code", what="code")
+            # a customer stands at the kiosk for a while: let the camera see the window's samples (the
+            # typed flow takes ~2 s here, and fewer samples than the rule needs is "not judged")
+            await seen_for_a_while(fearful_faces, session.key, deps.risk.min_samples + 2)
             seen = len(screen.messages)
             await session.text(hall.sms_code(customer.phone), "keypad")   # identified: the closing resumes
             paused = await confirm_closing(session, screen, account_no, seen)
