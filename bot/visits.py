@@ -5,11 +5,10 @@ emotion trend of the visit (labels only). The operations dashboard (bot/staff/da
 it; var/visits.sqlite (mode 600). No names, phones or texts: ids, codes and counts."""
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from hallbot.private_sqlite import PrivateSqlite
 
 RATINGS = {3: "满意", 2: "一般", 1: "不满意"}   # the page's one-tap answers
 
@@ -37,15 +36,9 @@ class TurnRecord:
     fallback: bool
 
 
-class VisitLog:
+class VisitLog(PrivateSqlite):
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.executescript("""
+        super().__init__(path, """
             CREATE TABLE IF NOT EXISTS visits (conversation_id TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL,
                 started_at REAL NOT NULL, ended_at REAL, customer_id TEXT, recognised INTEGER NOT NULL DEFAULT 0,
                 handed_off INTEGER NOT NULL DEFAULT 0, handled_by TEXT, rating INTEGER, emotion_dominant TEXT,
@@ -55,42 +48,35 @@ class VisitLog:
                 fallback INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS turns_at ON turns (at);""")
 
-    def close(self) -> None:
-        self._db.close()
-
-    def _run(self, sql: str, args: tuple) -> int:
-        with self._lock:
-            return self._db.execute(sql, args).rowcount
-
     # -- what the kiosk session records (each a no-op for a visit it never started) --------------
     def started(self, conversation_id: str, kiosk_id: str, at: float) -> None:
-        self._run("INSERT OR IGNORE INTO visits (conversation_id, kiosk_id, started_at) VALUES (?,?,?)",
+        self.execute("INSERT OR IGNORE INTO visits (conversation_id, kiosk_id, started_at) VALUES (?,?,?)",
                   (conversation_id, kiosk_id, at))
 
     def identified(self, conversation_id: str, customer_id: str, recognised: bool) -> None:
-        self._run("UPDATE visits SET customer_id=?, recognised=MAX(recognised, ?) WHERE conversation_id=?",
+        self.execute("UPDATE visits SET customer_id=?, recognised=MAX(recognised, ?) WHERE conversation_id=?",
                   (customer_id, int(recognised), conversation_id))
 
     def handed_off(self, conversation_id: str) -> None:
-        self._run("UPDATE visits SET handed_off=1 WHERE conversation_id=?", (conversation_id,))
+        self.execute("UPDATE visits SET handed_off=1 WHERE conversation_id=?", (conversation_id,))
 
     def handled_by(self, conversation_id: str, staff_id: str) -> None:
-        self._run("UPDATE visits SET handled_by=? WHERE conversation_id=? AND handled_by IS NULL",
+        self.execute("UPDATE visits SET handled_by=? WHERE conversation_id=? AND handled_by IS NULL",
                   (staff_id, conversation_id))
 
     def turn(self, conversation_id: str, at: float, intent: str, fallback: bool) -> None:
-        self._run("INSERT INTO turns VALUES (?,?,?,?)", (conversation_id, at, intent, int(fallback)))
+        self.execute("INSERT INTO turns VALUES (?,?,?,?)", (conversation_id, at, intent, int(fallback)))
 
     def rated(self, conversation_id: str, rating: int) -> bool:
         """The first answer counts; True when stored."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {sorted(RATINGS)}")
-        return self._run("UPDATE visits SET rating=? WHERE conversation_id=? AND rating IS NULL",
+        return self.execute("UPDATE visits SET rating=? WHERE conversation_id=? AND rating IS NULL",
                          (rating, conversation_id)) == 1
 
     def ended(self, conversation_id: str, at: float, emotion: dict | None = None) -> None:
         emotion = emotion or {}
-        self._run("UPDATE visits SET ended_at=COALESCE(ended_at, ?), emotion_dominant=COALESCE(?, emotion_dominant), "
+        self.execute("UPDATE visits SET ended_at=COALESCE(ended_at, ?), emotion_dominant=COALESCE(?, emotion_dominant), "
                   "negative_share=COALESCE(?, negative_share) WHERE conversation_id=?",
                   (at, emotion.get("dominant"), emotion.get("negative_share") if emotion.get("samples") else None,
                    conversation_id))
@@ -104,14 +90,11 @@ class VisitLog:
         return self.visits_where("started_at >= ? AND started_at < ? ORDER BY started_at", (start, end))
 
     def visits_where(self, where: str, args: tuple) -> list[Visit]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT conversation_id, kiosk_id, started_at, ended_at, customer_id, recognised, handed_off, "
-                f"handled_by, rating, emotion_dominant, negative_share FROM visits WHERE {where}", args).fetchall()
+        rows = self.query("SELECT conversation_id, kiosk_id, started_at, ended_at, customer_id, recognised, handed_off, "
+                          f"handled_by, rating, emotion_dominant, negative_share FROM visits WHERE {where}", args)
         return [Visit(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9], r[10]) for r in rows]
 
     def turns_between(self, start: float, end: float) -> list[TurnRecord]:
-        with self._lock:
-            rows = self._db.execute("SELECT conversation_id, at, intent, fallback FROM turns WHERE at >= ? AND at < ?",
-                                    (start, end)).fetchall()
+        rows = self.query("SELECT conversation_id, at, intent, fallback FROM turns WHERE at >= ? AND at < ?",
+                          (start, end))
         return [TurnRecord(r[0], r[1], r[2], bool(r[3])) for r in rows]

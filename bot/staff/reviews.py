@@ -5,11 +5,10 @@ var/risk_reviews.sqlite (mode 600) and read by the operations dashboard."""
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from hallbot.private_sqlite import PrivateSqlite
 
 
 @dataclass(frozen=True)
@@ -26,34 +25,22 @@ class ReviewRecord:
     decided_at: float | None = None
 
 
-class ReviewLog:
+class ReviewLog(PrivateSqlite):
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("""CREATE TABLE IF NOT EXISTS risk_reviews (review_id TEXT PRIMARY KEY,
+        super().__init__(path, """CREATE TABLE IF NOT EXISTS risk_reviews (review_id TEXT PRIMARY KEY,
             kiosk_id TEXT NOT NULL, session_id TEXT NOT NULL, operation TEXT NOT NULL, customer_id TEXT,
             evidence TEXT NOT NULL, opened_at REAL NOT NULL, decision TEXT, decided_by TEXT, decided_at REAL)""")
 
-    def close(self) -> None:
-        self._db.close()
-
     def opened(self, record: ReviewRecord) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO risk_reviews VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             (record.review_id, record.kiosk_id, record.session_id, record.operation,
-                              record.customer_id, json.dumps(record.evidence, ensure_ascii=False),
-                              record.opened_at, None, None, None))
+        self.execute("INSERT OR IGNORE INTO risk_reviews VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (record.review_id, record.kiosk_id, record.session_id, record.operation,
+                      record.customer_id, json.dumps(record.evidence, ensure_ascii=False),
+                      record.opened_at, None, None, None))
 
     def decided(self, review_id: str, decision: str, staff_id: str, at: float) -> bool:
         """Record the first decision only (a second click changes nothing); True when recorded."""
-        with self._lock:
-            cur = self._db.execute("UPDATE risk_reviews SET decision=?, decided_by=?, decided_at=? "
-                                   "WHERE review_id=? AND decision IS NULL", (decision, staff_id, at, review_id))
-        return cur.rowcount == 1
+        return self.execute("UPDATE risk_reviews SET decision=?, decided_by=?, decided_at=? "
+                            "WHERE review_id=? AND decision IS NULL", (decision, staff_id, at, review_id)) == 1
 
     def get(self, review_id: str) -> ReviewRecord | None:
         rows = self._select("WHERE review_id=?", (review_id,))
@@ -63,6 +50,5 @@ class ReviewLog:
         return self._select("WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at", (start, end))
 
     def _select(self, where: str, args: tuple) -> list[ReviewRecord]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT * FROM risk_reviews {where}", args).fetchall()
+        rows = self.query(f"SELECT * FROM risk_reviews {where}", args)
         return [ReviewRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8], r[9]) for r in rows]
