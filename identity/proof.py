@@ -38,7 +38,14 @@ def _mac(key: str, fields: list, stamp: int) -> str:
     return hmac.new(key.encode(), data.encode(), hashlib.sha256).hexdigest()
 
 
-def _check(key: str, fields: list, token: object, now: float, max_age_s: float) -> None:
+def _sign(key: str, fields: list, now: float | None) -> str:
+    """"<unix seconds>.<mac>" over `fields` (every proof and seal below is one)."""
+    stamp = int(time.time() if now is None else now)
+    return f"{stamp}.{_mac(key, fields, stamp)}"
+
+
+def _check(key: str, fields: list, token: object, now: float | None, max_age_s: float) -> None:
+    now = time.time() if now is None else now
     if not isinstance(token, str) or token.count(".") != 1:
         raise ProofError("missing or malformed proof")
     stamp_text, mac = token.split(".")
@@ -54,8 +61,7 @@ def _check(key: str, fields: list, token: object, now: float, max_age_s: float) 
 
 
 def sign_event(key: str, event: SensorEvent, now: float | None = None) -> str:
-    stamp = int(time.time() if now is None else now)
-    return f"{stamp}.{_mac(key, event.fields(), stamp)}"
+    return _sign(key, event.fields(), now)
 
 
 def signed_entities(key: str, conversation_id: str, intent: str, entities: dict[str, str],
@@ -68,7 +74,7 @@ def signed_entities(key: str, conversation_id: str, intent: str, entities: dict[
 def check_event(key: str, event: SensorEvent, proof: object, now: float | None = None,
                 max_age_s: float = MAX_AGE_S) -> None:
     """Raises ProofError unless `proof` is the app's fresh proof of exactly this event."""
-    _check(key, event.fields(), proof, time.time() if now is None else now, max_age_s)
+    _check(key, event.fields(), proof, now, max_age_s)
 
 
 def _seal_fields(conversation_id: str, customer_id: str, method: str) -> list:
@@ -76,14 +82,12 @@ def _seal_fields(conversation_id: str, customer_id: str, method: str) -> list:
 
 
 def seal_identity(key: str, conversation_id: str, customer_id: str, method: str, now: float | None = None) -> str:
-    stamp = int(time.time() if now is None else now)
-    return f"{stamp}.{_mac(key, _seal_fields(conversation_id, customer_id, method), stamp)}"
+    return _sign(key, _seal_fields(conversation_id, customer_id, method), now)
 
 
 def check_seal(key: str, conversation_id: str, customer_id: str, method: str, seal: object,
                now: float | None = None, max_age_s: float = SEAL_MAX_AGE_S) -> None:
-    _check(key, _seal_fields(conversation_id, customer_id, method), seal,
-           time.time() if now is None else now, max_age_s)
+    _check(key, _seal_fields(conversation_id, customer_id, method), seal, now, max_age_s)
 
 
 def _evidence_fields(conversation_id: str, evidence: dict) -> list:
@@ -93,8 +97,7 @@ def _evidence_fields(conversation_id: str, evidence: dict) -> list:
 def sign_evidence(key: str, conversation_id: str, evidence: dict, now: float | None = None) -> dict:
     """What the app saw of the customer (the emotion verdict, actions/risk_review.py) as turn
     metadata: the evidence plus its proof, bound to this conversation and valid for MAX_AGE_S."""
-    stamp = int(time.time() if now is None else now)
-    return {**evidence, "proof": f"{stamp}.{_mac(key, _evidence_fields(conversation_id, evidence), stamp)}"}
+    return {**evidence, "proof": _sign(key, _evidence_fields(conversation_id, evidence), now)}
 
 
 def check_evidence(key: str, conversation_id: str, evidence: object, now: float | None = None,
@@ -102,8 +105,7 @@ def check_evidence(key: str, conversation_id: str, evidence: object, now: float 
     """The evidence without its proof; ProofError if it is not the app's, or stale, or not a dict."""
     if not isinstance(evidence, dict):
         raise ProofError("evidence is not an object")
-    _check(key, _evidence_fields(conversation_id, evidence), evidence.get("proof"),
-           time.time() if now is None else now, max_age_s)
+    _check(key, _evidence_fields(conversation_id, evidence), evidence.get("proof"), now, max_age_s)
     return {k: v for k, v in evidence.items() if k != "proof"}
 
 
@@ -113,21 +115,18 @@ def _review_fields(conversation_id: str, operation: str, review_id: str) -> list
 
 def seal_review(key: str, conversation_id: str, operation: str, review_id: str, now: float | None = None) -> str:
     """The actions' seal on "staff approved this paused operation" (actions/risk_review.py)."""
-    stamp = int(time.time() if now is None else now)
-    return f"{stamp}.{_mac(key, _review_fields(conversation_id, operation, review_id), stamp)}"
+    return _sign(key, _review_fields(conversation_id, operation, review_id), now)
 
 
 def check_review_seal(key: str, conversation_id: str, operation: str, review_id: str, seal: object,
                       now: float | None = None, max_age_s: float = MAX_AGE_S) -> None:
-    _check(key, _review_fields(conversation_id, operation, review_id), seal,
-           time.time() if now is None else now, max_age_s)
+    _check(key, _review_fields(conversation_id, operation, review_id), seal, now, max_age_s)
 
 
 def sign_resume(key: str, kiosk_id: str, conversation_id: str, now: float | None = None) -> str:
     """What a kiosk page keeps to come back to its own conversation after a dropped connection or
     an app restart: "<conversation id>~<proof>", bound to the kiosk, valid for a short while."""
-    stamp = int(time.time() if now is None else now)
-    return f"{conversation_id}~{stamp}.{_mac(key, ['resume', kiosk_id, conversation_id], stamp)}"
+    return f"{conversation_id}~{_sign(key, ['resume', kiosk_id, conversation_id], now)}"
 
 
 def check_resume(key: str, kiosk_id: str, token: object, max_age_s: float, now: float | None = None) -> str:
@@ -135,5 +134,5 @@ def check_resume(key: str, kiosk_id: str, token: object, max_age_s: float, now: 
     if not isinstance(token, str) or token.count("~") != 1 or len(token) > 200:
         raise ProofError("malformed resume token")
     conversation_id, proof = token.split("~")
-    _check(key, ["resume", kiosk_id, conversation_id], proof, time.time() if now is None else now, max_age_s)
+    _check(key, ["resume", kiosk_id, conversation_id], proof, now, max_age_s)
     return conversation_id
