@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from bot import conversations, corrections, privacy
+import yaml
+
+from bot import conversations, corrections, privacy, story_export
 from bot.conversations import DAY_S, Filters
 from hallbot.settings import load
 from identity import keys
@@ -56,6 +58,42 @@ def add_example(args: argparse.Namespace) -> int:
     return 0
 
 
+def _relabels(pairs: list[str]) -> dict[int, str]:
+    relabel = {}
+    for pair in pairs:
+        turn, _, intent = pair.partition("=")
+        if not turn.isdigit() or not intent:
+            raise SystemExit(f"--relabel takes TURN=INTENT (the turn as numbered by `hallbot story`), not {pair!r}")
+        relabel[int(turn)] = intent
+    return relabel
+
+
+def keep_story(args: argparse.Namespace) -> int:
+    settings = load()
+    store = privacy.TrackerEvents(privacy.tracker_url(settings.var_dir, settings.tracker_db),
+                                  keys.secret(keys.TRACKER_KEY, settings.var_dir))
+    try:
+        events = list(store.events(args.sender))
+    finally:
+        store.close()
+    if not events:
+        print(f"no conversation {args.sender!r} in the tracker store (`hallbot conversations` lists them)")
+        return 1
+    domain = yaml.safe_load((settings.root / "domain.yml").read_text(encoding="utf-8")) or {}
+    kind = "training" if args.training else "test"
+    try:
+        story = story_export.build(args.sender, events, domain, kind, _relabels(args.relabel), args.name)
+    except story_export.StoryRefused as refused:
+        print(f"not kept: {refused}")
+        return 1
+    saved = story_export.save(settings.root, story, kind)
+    where = saved.path.relative_to(settings.root)
+    print(f"kept as {'a training story' if args.training else 'a conversation test'} in {where}: {saved.name!r}"
+          + (f"; {saved.unsure} turn(s) flagged to check" if saved.unsure else "")
+          + ("  (`hallbot train` learns it)" if args.training else "  (`make test` runs it)"))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("conversations", help="real conversations for trainers (private data masked), newest first")
     p.add_argument("--fallback", action="store_true", help="only those where the robot did not understand")
@@ -68,6 +106,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", default=None, help="text in a (masked) message")
     p.add_argument("--limit", type=int, default=20)
     p.set_defaults(func=list_conversations)
+
+    p = sub.add_parser("story", help="keep a conversation as a conversation test (tests/e2e) or a training story, "
+                                     "private data replaced by stand-ins")
+    p.add_argument("sender", help="the conversation id `hallbot conversations` shows after ==")
+    p.add_argument("--training", action="store_true", help="a training story in stories/reviewed.yml instead of a test")
+    p.add_argument("--relabel", action="append", default=[], metavar="TURN=INTENT",
+                   help="the right intent of customer turn TURN (1 = the first), repeatable")
+    p.add_argument("--name", default=None, help="the story's name (default: the conversation and its time)")
+    p.set_defaults(func=keep_story)
 
     p = sub.add_parser("add-example", help="add a corrected example to nlu_data/corrections.yml (relabel a message)")
     p.add_argument("intent")

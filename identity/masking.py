@@ -9,6 +9,7 @@ and decimals stay as they are."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 STAR = "*"
 KEEP = 4
@@ -54,6 +55,11 @@ def _mask_match(match: re.Match[str]) -> str:
 def mask_text(text: str) -> str:
     """Free text with every ID number, phone, account number and SMS code in it masked."""
     return _NUMBER.sub(_mask_match, str(text or ""))
+
+
+def sub_numbers(text: str, replace: Callable[[str], str]) -> str:
+    """`text` with each number of a private shape (the ones mask_text masks) replaced by `replace(number)`."""
+    return _NUMBER.sub(lambda match: replace(match.group(1)), str(text or ""))
 
 
 def mask_for_slot(slot: str | None, value: str) -> str:

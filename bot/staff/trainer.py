@@ -12,9 +12,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 
-from bot import conversations, corrections, privacy
+from bot import conversations, corrections, privacy, story_export
 from bot.staff.web import ACCOUNTS, STATIC, _check_csrf, _form, _json_error, _page, _require_session, _session, _static
 from identity import keys
 
@@ -112,6 +113,41 @@ async def add_example(request: web.Request) -> web.Response:
                               "yaml": added.path.read_text(encoding="utf-8")})
 
 
+def _keep_story(url: str, var_dir: Path, root: Path, sender: str, kind: str,
+                relabel: dict[int, str]) -> story_export.Saved:
+    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+    try:
+        events = store.events(sender)
+    finally:
+        store.close()
+    if not events:
+        raise story_export.StoryRefused("没有这段对话")
+    domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
+    return story_export.save(root, story_export.build(sender, events, domain, kind, relabel), kind)
+
+
+async def keep_story(request: web.Request) -> web.Response:
+    """A conversation as a conversation test (kind test) or a training story, with the intents the
+    trainer corrected on the page (relabel: {turn: intent}, turn 1 = the first message)."""
+    session = _require_trainer(request)
+    data = await _form(request)
+    _check_csrf(request, session, data)
+    raw = data.get("relabel") or {}
+    try:
+        relabel = {int(turn): str(intent) for turn, intent in raw.items() if intent} if isinstance(raw, dict) else {}
+    except ValueError:
+        return web.json_response({"error": "relabel: 轮次应为数字"}, status=400)
+    kind = str(data.get("kind") or "test")
+    url, var_dir = request.app[TRACKER]
+    root = request.app[ROOT_DIR]
+    try:
+        saved = await asyncio.to_thread(_keep_story, url, var_dir, root, str(data.get("sender") or ""), kind, relabel)
+    except story_export.StoryRefused as refused:
+        return web.json_response({"error": str(refused)}, status=400)
+    return web.json_response({"name": saved.name, "unsure": saved.unsure, "file": str(saved.path.relative_to(root)),
+                              "yaml": saved.path.read_text(encoding="utf-8")})
+
+
 def add_routes(app: web.Application, settings: Any) -> None:
     app[ROOT_DIR] = Path(settings.root)
     var_dir = Path(settings.var_dir)
@@ -120,4 +156,5 @@ def add_routes(app: web.Application, settings: Any) -> None:
     app.router.add_get("/staff/api/trainer/conversations", list_conversations)
     app.router.add_get("/staff/api/trainer/intents", intents)
     app.router.add_post("/staff/api/trainer/example", add_example)
+    app.router.add_post("/staff/api/trainer/story", keep_story)
     app.router.add_get("/staff/trainer.js", _static("trainer.js", "application/javascript; charset=utf-8"))

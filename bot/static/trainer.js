@@ -1,5 +1,6 @@
 // The trainer page: masked conversations from /staff/api/trainer/conversations, and "加为例句"
-// posting {intent, text} to /staff/api/trainer/example (CSRF token from the page).
+// posting {intent, text} to /staff/api/trainer/example, and "存为测试"/"存为训练故事" posting
+// {sender, kind, relabel} to /staff/api/trainer/story (CSRF token from the page).
 "use strict";
 const csrfToken = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 const $ = (sel) => document.querySelector(sel);
@@ -33,6 +34,27 @@ async function addExample(row) {
   $("#yaml").textContent = data.yaml;
 }
 
+async function keepStory(c, table, kind) {
+  // the intents the trainer changed in the rows' fields are the story's corrected intents
+  const relabel = {};
+  table.querySelectorAll("tr.message").forEach((row) => {
+    const i = Number(row.dataset.index), typed = row.querySelector("input.intent").value.trim();
+    if (typed && typed !== c.messages[i].intent) relabel[String(i + 1)] = typed;
+  });
+  const res = await fetch("/staff/api/trainer/story", {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: JSON.stringify({ sender: c.sender, kind, relabel }),
+  });
+  const data = await res.json();
+  const note = table.nextSibling.querySelector(".result");
+  if (!res.ok) { note.textContent = "未保存：" + data.error; note.className = "result error"; return; }
+  note.textContent = `已存入 ${data.file}：${data.name}` + (data.unsure ? `（${data.unsure} 处意图待核对）` : "");
+  note.className = "result ok";
+  $("#yaml-file").textContent = data.file;
+  $("#yaml").textContent = data.yaml;
+}
+
 function render(conversations) {
   const box = $("#conversations");
   box.replaceChildren();
@@ -56,6 +78,12 @@ function render(conversations) {
       table.append(row);
     });
     box.append(table);
+    const keep = el("p", { class: "keep", "data-sender": c.sender },
+      el("button", { type: "button", class: "keep-test" }, "存为对话测试"),
+      el("button", { type: "button", class: "keep-training" }, "存为训练故事"), el("span", { class: "result" }, ""));
+    keep.querySelector("button.keep-test").addEventListener("click", () => keepStory(c, table, "test"));
+    keep.querySelector("button.keep-training").addEventListener("click", () => keepStory(c, table, "training"));
+    box.append(keep);
   });
   $("#status").textContent = `${conversations.length} 段对话`;
 }

@@ -24,7 +24,7 @@ def test_every_conversation_test_story_passes(trained_model, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
     assert "story:" not in failed, f"failed conversation tests:\n{failed}"
-    stories = (ROOT / "tests" / "e2e" / "test_stories.yml").read_text(encoding="utf-8").count("- story:")
+    stories = sum(path.read_text(encoding="utf-8").count("- story:") for path in (ROOT / "tests" / "e2e").glob("*.yml"))
     evaluated = re.search(r"Evaluating (\d+) stories", result.stdout + result.stderr)
     assert evaluated and int(evaluated.group(1)) == stories, "every test story must be evaluated"
     report = json.loads((tmp_path / "story_report.json").read_text(encoding="utf-8"))

@@ -88,3 +88,23 @@ async def test_a_correction_lands_in_the_nlu_data(trainer_console, trainer_root)
         async with session.get(f"{trainer_console.url}/staff/api/trainer/intents") as r:
             names = (await r.json())["intents"]
         assert "request_human" in names and "faq" not in names and any(n.startswith("faq/") for n in names)
+
+
+async def test_a_conversation_is_kept_as_a_test_story_with_the_trainers_relabel(trainer_console, trainer_root):
+    session, csrf = await _logged_in(trainer_console.url, "S000")
+    url = f"{trainer_console.url}/staff/api/trainer/story"
+    body = {"sender": "K1-0a1b2c3d4e", "kind": "test", "relabel": {"3": "request_human"}}
+    async with session:
+        async with session.post(url, json=body) as r:
+            assert r.status == 403                       # no CSRF token
+        headers = {"X-CSRF-Token": csrf}
+        async with session.post(url, json=body, headers=headers) as r:
+            answer = await r.json()
+        assert answer["file"] == "tests/e2e/reviewed_stories.yml" and answer["unsure"] == 0, answer
+        assert ID_NUMBER not in answer["yaml"] and "482913" not in answer["yaml"]
+        assert '"那个啥东西怎么弄"\n        intent: request_human' in answer["yaml"]
+        async with session.post(url, json={**body, "kind": "training"}, headers=headers) as r:
+            assert (await r.json())["file"] == "stories/reviewed.yml"
+        assert "- intent: request_human" in (trainer_root / "stories/reviewed.yml").read_text(encoding="utf-8")
+        async with session.post(url, json={"sender": "nobody", "kind": "test"}, headers=headers) as r:
+            assert r.status == 400 and "没有这段对话" in (await r.json())["error"]
