@@ -43,7 +43,7 @@ NUMBER_ENTITIES = {"account_no", "id_number", "phone", "sms_code", "identity_key
 FREE_TEXT_STAND_INS = {"address": "幸福路8号3栋201", "reason": "家里没电了", "new_holder_name": "张三"}
 NAME_STAND_IN = "王先生"
 HEADER = ('version: "3.1"\n\n'
-          "# Conversations kept by trainers (hallbot conversations --story, the console's trainer page),\n"
+          "# Conversations kept by trainers (`hallbot story`, the console's trainer page),\n"
           "# private data replaced by stand-ins (bot/story_export.py). Reviewed in git like any other data.\n"
           "stories:\n")
 
