@@ -55,6 +55,10 @@ def unexpected_warnings(output: str) -> list[str]:
 
 
 def validate(settings: Settings) -> int:
+    from bot import data_warnings
+
+    for advice in data_warnings.check(settings.root):   # advice for the trainer: never fails the check
+        print(f"advice: {advice}")
     result = _run_rasa(settings, "data", "validate", "--config", "config.yml", "--domain", "domain.yml",
                        "--data", "nlu_data", "stories", capture=True)
     output = result.stdout + result.stderr

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot import conversations, corrections, privacy, story_export
+from bot import conversations, corrections, data_warnings, privacy, story_export
 from bot.staff.web import ACCOUNTS, STATIC, _check_csrf, _form, _json_error, _page, _require_session, _session, _static
 from identity import keys
 
@@ -98,6 +98,13 @@ async def intents(request: web.Request) -> web.Response:
     return web.json_response({"intents": names})
 
 
+async def warnings(request: web.Request) -> web.Response:
+    """The training data's warnings (bot/data_warnings.py): few examples, conflicts, entity shapes."""
+    _require_trainer(request)
+    found = await asyncio.to_thread(data_warnings.check, request.app[ROOT_DIR])
+    return web.json_response({"warnings": [asdict(w) for w in found]})
+
+
 async def add_example(request: web.Request) -> web.Response:
     session = _require_trainer(request)
     data = await _form(request)
@@ -155,6 +162,7 @@ def add_routes(app: web.Application, settings: Any) -> None:
     app.router.add_get("/staff/trainer", page)
     app.router.add_get("/staff/api/trainer/conversations", list_conversations)
     app.router.add_get("/staff/api/trainer/intents", intents)
+    app.router.add_get("/staff/api/trainer/warnings", warnings)
     app.router.add_post("/staff/api/trainer/example", add_example)
     app.router.add_post("/staff/api/trainer/story", keep_story)
     app.router.add_get("/staff/trainer.js", _static("trainer.js", "application/javascript; charset=utf-8"))

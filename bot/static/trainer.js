@@ -97,6 +97,18 @@ async function refresh() {
   render(data.conversations);
 }
 
+// advice on the training data (bot/data_warnings.py), read again after each change the page makes
+async function loadWarnings() {
+  const res = await fetch("/staff/api/trainer/warnings", { headers: { Accept: "application/json" } });
+  const list = $("#warnings");
+  list.replaceChildren();
+  const found = res.ok ? (await res.json()).warnings || [] : [];
+  found.forEach((w) => list.append(el("li", { class: "warning " + w.kind }, `${w.file}:${w.line} ${w.message}`)));
+  if (!found.length) list.append(el("li", { class: "none" }, "没有提示"));
+}
+
 $("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });
+new MutationObserver(loadWarnings).observe($("#yaml"), { childList: true, characterData: true, subtree: true });
 loadIntents();
+loadWarnings();
 refresh();

@@ -108,3 +108,17 @@ async def test_a_conversation_is_kept_as_a_test_story_with_the_trainers_relabel(
         assert "- intent: request_human" in (trainer_root / "stories/reviewed.yml").read_text(encoding="utf-8")
         async with session.post(url, json={"sender": "nobody", "kind": "test"}, headers=headers) as r:
             assert r.status == 400 and "没有这段对话" in (await r.json())["error"]
+
+
+async def test_the_training_data_warnings_are_served_to_trainers_only(trainer_console, trainer_root):
+    (trainer_root / "nlu_data" / "new.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: query_payment_history\n    examples: |\n      - 我的交费记录\n',
+        encoding="utf-8")
+    session, _ = await _logged_in(trainer_console.url, "S001")
+    async with session, session.get(f"{trainer_console.url}/staff/api/trainer/warnings") as r:
+        assert r.status == 403
+    session, _ = await _logged_in(trainer_console.url, "S000")
+    async with session, session.get(f"{trainer_console.url}/staff/api/trainer/warnings") as r:
+        found = (await r.json())["warnings"]
+    assert {"kind": "few_examples", "file": "nlu_data/new.yml", "line": 3,
+            "message": "intent query_payment_history has 1 example(s); give it at least 15"} in found
