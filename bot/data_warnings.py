@@ -93,7 +93,7 @@ def read_shapes(root: Path) -> dict[str, re.Pattern[str]]:
     """The entity shapes of nlu_data/regex.yml (the first pattern of each)."""
     import yaml
 
-    shapes = {}
+    shapes: dict[str, re.Pattern[str]] = {}
     for path in sorted((root / NLU_DIR).glob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             if isinstance(block, dict) and "regex" in block:
@@ -119,9 +119,9 @@ def few_examples(examples: list[Example], minimum: int = MIN_EXAMPLES) -> list[D
 
 def conflicts(examples: list[Example], threshold: float = SIMILAR) -> list[DataWarning]:
     """Pairs across intents: the same text up to punctuation, or bigram Jaccard >= threshold."""
-    keyed = [(e, _DIGITS.sub(lambda m: f"#{len(m.group(0))}", _PUNCTUATION.sub("", e.text.lower())))
-             for e in examples]
-    keyed = [(e, k, _bigrams(k)) for e, k in keyed if k]
+    keys = [(e, _DIGITS.sub(lambda m: f"#{len(m.group(0))}", _PUNCTUATION.sub("", e.text.lower())))
+            for e in examples]
+    keyed = [(e, k, _bigrams(k)) for e, k in keys if k]
     keyed.sort(key=lambda item: len(item[2]))
     found: list[tuple[float, DataWarning]] = []
     for i, (a, key_a, grams_a) in enumerate(keyed):
