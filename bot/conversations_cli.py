@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import yaml
 
-from bot import conversations, corrections, privacy, story_export
+from bot import conversations, corrections, labelling, privacy, story_export
 from bot.conversations import DAY_S, Filters
 from hallbot.settings import load
 from identity import keys
@@ -24,25 +26,51 @@ def filters_from(args: argparse.Namespace) -> Filters:
                    intent=args.intent, search=args.search)
 
 
-def list_conversations(args: argparse.Namespace) -> int:
+def _reviewed(wanted: Filters) -> Iterator[conversations.Conversation]:
+    """The tracker store's conversations that pass the filters, newest first, reviewed (masked)."""
     settings = load()
     store = privacy.TrackerEvents(privacy.tracker_url(settings.var_dir, settings.tracker_db),
                                   keys.secret(keys.TRACKER_KEY, settings.var_dir))
-    wanted = filters_from(args)
-    shown = 0
     try:
         for sender in store.senders(wanted.since):
             conversation = conversations.review(sender, store.events(sender))
-            if not conversation.messages or not wanted.accepts(conversation):
-                continue
-            print(conversations.format_conversation(conversation))
-            shown += 1
-            if shown >= args.limit:
-                break
+            if conversation.messages and wanted.accepts(conversation):
+                yield conversation
     finally:
         store.close()
+
+
+def list_conversations(args: argparse.Namespace) -> int:
+    wanted = filters_from(args)
+    if args.export_csv:
+        rows = labelling.export_csv(_reviewed(wanted), Path(args.export_csv), args.below or labelling.UNSURE_BELOW)
+        print(f"{rows} message(s) to label in {args.export_csv} (fill correct_intent; `hallbot import-labels` reads it)")
+        return 0
+    if args.stats:
+        print(labelling.format_analytics(labelling.analytics(_reviewed(wanted), args.below or labelling.UNSURE_BELOW)))
+        return 0
+    shown = 0
+    for conversation in _reviewed(wanted):
+        print(conversations.format_conversation(conversation))
+        shown += 1
+        if shown >= args.limit:
+            break
     print(f"{shown} conversation(s)" + (f" (first {args.limit}; --limit for more)" if shown >= args.limit else ""))
     return 0
+
+
+def import_labels(args: argparse.Namespace) -> int:
+    settings = load()
+    try:
+        result = labelling.import_csv(settings.root, Path(args.csv))
+    except (OSError, corrections.CorrectionRefused) as error:
+        print(f"not imported: {error}")
+        return 1
+    for line, why in result.refused:
+        print(f"{args.csv}:{line}: not added: {why}")
+    print(f"{len(result.added)} example(s) added to {corrections.CORRECTIONS}, {result.unchanged} already there, "
+          f"{result.skipped} row(s) without correct_intent, {len(result.refused)} refused")
+    return 1 if result.refused else 0
 
 
 def add_example(args: argparse.Namespace) -> int:
@@ -105,7 +133,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--intent", default=None, help="only those with a message of this intent")
     p.add_argument("--search", default=None, help="text in a (masked) message")
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--export-csv", default=None, metavar="FILE",
+                   help="write the unsure messages (fallback or under --below, default 0.6) as CSV to label offline")
+    p.add_argument("--stats", action="store_true",
+                   help="fallback, handoff and containment rates per day and per intent, the most misunderstood messages")
     p.set_defaults(func=list_conversations)
+
+    p = sub.add_parser("import-labels", help="add the labelled rows of an --export-csv file to nlu_data/corrections.yml")
+    p.add_argument("csv")
+    p.set_defaults(func=import_labels)
 
     p = sub.add_parser("story", help="keep a conversation as a conversation test (tests/e2e) or a training story, "
                                      "private data replaced by stand-ins")
