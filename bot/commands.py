@@ -296,7 +296,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="train even when a model of these inputs exists")
     p.add_argument("--full", action="store_true", help="train from scratch even when a finetune would do")
     p.add_argument("--accept-drop", action="store_true",
-                   help="switch the new model in even if its held-out scores drop beyond HALLBOT_MODEL_MAX_DROP")
+                   help="switch the new model in even if its held-out scores drop beyond HALLBOT_MODEL_MAX_DROP "
+                        "or it fails a conversation test (tests/e2e)")
     p.set_defaults(func=lambda a: train(load(), a.force, a.full, a.accept_drop))
 
     p = sub.add_parser("validate", help="rasa data validate, failing on unexpected warnings")

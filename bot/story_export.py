@@ -35,7 +35,7 @@ from identity.id_number import check_char
 from identity.masking import sub_numbers
 from identity.spoken_numbers import to_digits
 
-TEST_STORIES = Path("tests/e2e/reviewed_stories.yml")
+TEST_STORIES = Path("tests/e2e/test_reviewed_stories.yml")
 TRAINING_STORIES = Path("stories/reviewed.yml")
 UNSURE_BELOW = 0.6                  # a turn predicted below this is flagged for the trainer
 SKIPPED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}

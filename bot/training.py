@@ -5,7 +5,8 @@ examples changed (the domain, stories, config.yml and the custom components' cod
 as the model in service's), Rasa finetunes that model (`rasa train --finetune`) instead of training
 from scratch. Safely: every model is kept (bot/model_versions.py), both are scored on the held-out
 split, and a drop beyond HALLBOT_MODEL_MAX_DROP keeps the old model in service unless the trainer
-accepts it (bot/model_gate.py). A running robot switches live (bot/model_switch.py)."""
+accepts it (bot/model_gate.py); so does a conversation test (tests/e2e, bot/story_check.py) the new
+model fails. A running robot switches live (bot/model_switch.py)."""
 from __future__ import annotations
 
 import subprocess
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot import model_gate, model_switch, nlu_eval, rasa_service
+from bot import model_gate, model_switch, nlu_eval, rasa_service, story_check
 from bot.model_versions import HeldOutScores, ModelStore, ModelVersion, changed_inputs, version_name
 from hallbot.settings import Settings, child_environment
 
@@ -142,12 +143,19 @@ def train(settings: Settings, force: bool = False, full: bool = False, accept_dr
     store.report_file(name).write_text(report + "\n", encoding="utf-8")
     store.report_file(name).with_suffix(".svg").write_text(
         model_gate.render_svg(verdict, current.name if current else None, name), encoding="utf-8")
+    print(f"checking the conversation tests ({story_check.STORIES}) ...", flush=True)
+    stories = story_check.run(settings, trained)
+    report += "\n" + stories.summary()
+    store.report_file(name).write_text(report + "\n", encoding="utf-8")
     print(report)
     print(f"report: {store.report_file(name)} (+ .svg)")
-    if verdict.blocked and not accept_drop and not (confirm and confirm("switch to the new model anyway? [y/N] ")):
+    blocked = verdict.blocked or (not stories.passed and current is not None)   # nothing in service: serve it anyway
+    if not stories.passed and current is None:
+        print("warning: no model is in service, so this one goes in although the conversation tests do not pass")
+    if blocked and not accept_drop and not (confirm and confirm("switch to the new model anyway? [y/N] ")):
         print(f"{current.name if current else '?'} stays in service; `hallbot model switch {name}` to use the new one")
         return BLOCKED
-    status = model_switch.switch(settings, store, name, "forced" if verdict.blocked else "trained")
+    status = model_switch.switch(settings, store, name, "forced" if blocked else "trained")
     removed = store.prune(settings.model_keep)
     if removed:
         print(f"removed old model versions (HALLBOT_MODEL_KEEP={settings.model_keep}): {', '.join(removed)}")

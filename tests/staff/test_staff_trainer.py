@@ -100,7 +100,7 @@ async def test_a_conversation_is_kept_as_a_test_story_with_the_trainers_relabel(
         headers = {"X-CSRF-Token": csrf}
         async with session.post(url, json=body, headers=headers) as r:
             answer = await r.json()
-        assert answer["file"] == "tests/e2e/reviewed_stories.yml" and answer["unsure"] == 0, answer
+        assert answer["file"] == "tests/e2e/test_reviewed_stories.yml" and answer["unsure"] == 0, answer
         assert ID_NUMBER not in answer["yaml"] and "482913" not in answer["yaml"]
         assert '"那个啥东西怎么弄"\n        intent: request_human' in answer["yaml"]
         async with session.post(url, json={**body, "kind": "training"}, headers=headers) as r:

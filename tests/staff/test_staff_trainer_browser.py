@@ -51,7 +51,7 @@ async def test_relabel_a_misunderstood_message(trainer_console, trainer_root, br
     keep = page.locator("p.keep[data-sender='K1-0a1b2c3d4e']")
     await keep.locator("button.keep-test").click()                     # ... and kept as a conversation test
     await keep.locator(".result.ok").wait_for()
-    assert "tests/e2e/reviewed_stories.yml" in await page.inner_text("#yaml-file")
+    assert "tests/e2e/test_reviewed_stories.yml" in await page.inner_text("#yaml-file")
     story = await page.inner_text("#yaml")
     assert '"那个啥东西怎么弄"' in story and "intent: request_human" in story and ID_NUMBER not in story
-    assert "request_human" in (trainer_root / "tests/e2e/reviewed_stories.yml").read_text(encoding="utf-8")
+    assert "request_human" in (trainer_root / "tests/e2e/test_reviewed_stories.yml").read_text(encoding="utf-8")

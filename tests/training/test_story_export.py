@@ -4,13 +4,10 @@ The first tests read made-up tracker events; the last one keeps a real conversat
 and runs the story it made through `rasa test core --e2e` with the trained model."""
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import yaml
 
-from bot import rasa_service, story_export
-from bot.commands import _rasa_env
+from bot import story_check, story_export
 from hallbot.settings import ROOT, load
 from identity import id_number
 from identity.account_number import parse_phone
@@ -128,13 +125,10 @@ def test_a_real_conversation_kept_as_a_test_passes_rasa_test(hall, trained_model
     text = saved.path.read_text(encoding="utf-8")
     for private in (customer.id_number, customer.phone, customer.name):
         assert private not in text, private
-    result = subprocess.run(
-        rasa_service.rasa_command(load(), "test", "core", "--e2e", "--model", str(trained_model), "--stories",
-                                  str(saved.path), "--out", str(tmp_path / "out"), "--no-plot"),
-        cwd=ROOT, env=_rasa_env(), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    failed = (tmp_path / "out" / "failed_test_stories.yml").read_text(encoding="utf-8")
-    assert "story:" not in failed, f"the kept conversation fails as a test:\n{failed}\n--- story:\n{text}"
+    result = story_check.run(load(), trained_model, saved.path.parent, out_dir=tmp_path / "out")
+    assert result.ran, result.output[-3000:]
+    assert result.evaluated == 1, "Rasa must read the kept file as a conversation test (test_*.yml)"
+    assert result.passed, f"the kept conversation fails as a test: {result.failed}\n--- story:\n{text}"
 
 
 def test_the_command_keeps_a_tracked_conversation_with_a_relabel(tmp_path, monkeypatch, capsys):
@@ -150,8 +144,8 @@ def test_the_command_keeps_a_tracked_conversation_with_a_relabel(tmp_path, monke
     write_tracker(var_dir)
     monkeypatch.setattr(conversations_cli, "load", lambda: Settings(root=root, var_dir=var_dir))
     assert main(["story", "K1-0a1b2c3d4e", "--relabel", "3=ask_how_to_pay"]) == 0
-    assert "tests/e2e/reviewed_stories.yml" in capsys.readouterr().out
-    kept = (root / "tests/e2e/reviewed_stories.yml").read_text(encoding="utf-8")
+    assert "tests/e2e/test_reviewed_stories.yml" in capsys.readouterr().out
+    kept = (root / "tests/e2e/test_reviewed_stories.yml").read_text(encoding="utf-8")
     assert ID_NUMBER not in kept and "482913" not in kept
     steps = yaml.safe_load(kept)["stories"][0]["steps"]
     assert steps[-2] == {"user": "那个啥东西怎么弄", "intent": "ask_how_to_pay"}
