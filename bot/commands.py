@@ -54,9 +54,34 @@ def unexpected_warnings(output: str) -> list[str]:
     return [w.strip() for w in warnings if not any(p.search(w) for p in EXPECTED_VALIDATION_WARNINGS)]
 
 
-def validate(settings: Settings) -> int:
-    from bot import data_warnings
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# What Rasa's libraries print on every run, whatever the data: not the trainer's business.
+_NOISE = re.compile(r"Warning: |declare_namespace|from pkg_resources|SANIC_VERSION|setParseAction|parseString|"
+                    r"Implementing implicit namespace|yamlchecker\.com")
 
+
+def clean_rasa_output(output: str) -> str:
+    """Rasa's output without colour codes and library deprecation noise (a warning and its source line)."""
+    lines, skip_next = [], False
+    for line in _ANSI.sub("", output).splitlines():
+        if skip_next and line.startswith((" ", "\t")):
+            skip_next = False
+            continue
+        skip_next = bool(_NOISE.search(line))
+        if not skip_next and line.strip():
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def validate(settings: Settings) -> int:
+    from bot import data_warnings, yaml_check
+
+    broken = yaml_check.broken(settings.root)
+    for error in broken:
+        print(f"error: {error}")
+    if broken:   # Rasa would skip these files and call the data valid
+        print("training data has problems")
+        return 1
     for advice in data_warnings.check(settings.root):   # advice for the trainer: never fails the check
         print(f"advice: {advice}")
     result = _run_rasa(settings, "data", "validate", "--config", "config.yml", "--domain", "domain.yml",
@@ -66,7 +91,7 @@ def validate(settings: Settings) -> int:
     for problem in problems:
         print(f"warning: {problem}")
     if result.returncode != 0:
-        print(output[-3000:])
+        print(clean_rasa_output(output)[-3000:])
     ok = result.returncode == 0 and not problems
     print("training data valid" if ok else "training data has problems")
     return 0 if ok else 1

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot import model_gate, model_switch, nlu_eval, rasa_service, story_check
+from bot import model_gate, model_switch, nlu_eval, rasa_service, story_check, yaml_check
 from bot.model_versions import HeldOutScores, ModelStore, ModelVersion, changed_inputs, version_name
 from hallbot.settings import Settings, child_environment
 
@@ -95,6 +95,12 @@ def scores_of(settings: Settings, store: ModelStore, version: ModelVersion) -> H
 
 def train(settings: Settings, force: bool = False, full: bool = False, accept_drop: bool = False,
           confirm: Callable[[str], bool] | None = None) -> int:
+    broken = yaml_check.broken(settings.root)
+    if broken:   # Rasa would train without these files, silently
+        for error in broken:
+            print(f"error: {error}", file=sys.stderr)
+        print("not training: fix the YAML above first (`hallbot validate` checks it)", file=sys.stderr)
+        return 1
     store = ModelStore(settings.model_dir)
     fingerprint = rasa_service.training_fingerprint(settings.root)
     inputs = rasa_service.input_fingerprints(settings.root)
