@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot import conversations, corrections, data_warnings, privacy, story_export
+from bot import conversations, corrections, data_warnings, labelling, privacy, story_export
 from bot.staff.web import ACCOUNTS, STATIC, _check_csrf, _form, _json_error, _page, _require_session, _session, _static
 from identity import keys
 
@@ -81,6 +81,30 @@ def _listing(url: str, var_dir: Path, wanted: conversations.Filters) -> list[dic
     finally:
         store.close()
     return found
+
+
+def _figures(url: str, var_dir: Path, wanted: conversations.Filters) -> dict[str, Any]:
+    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+    try:
+        reviewed = [c for c in (conversations.review(s, store.events(s)) for s in store.senders(wanted.since))
+                    if c.messages and wanted.accepts(c)]
+    finally:
+        store.close()
+    figures = labelling.analytics(reviewed)
+
+    def rates(r: labelling.Rates) -> dict[str, Any]:
+        return {"conversations": r.conversations, "fallback": r.share(r.fallback), "handoff": r.share(r.handoff),
+                "contained": r.share(r.contained)}
+    return {"by_day": {d: rates(r) for d, r in figures.by_day.items()},
+            "by_intent": {i: rates(r) for i, r in figures.by_intent.items()},
+            "misunderstood": [{"text": text, "times": times} for text, times in figures.misunderstood]}
+
+
+async def stats(request: web.Request) -> web.Response:
+    """Fallback, handoff and containment per day and intent; the most misunderstood messages (masked)."""
+    _require_trainer(request)
+    url, var_dir = request.app[TRACKER]
+    return web.json_response(await asyncio.to_thread(_figures, url, var_dir, filters_of(request.query)))
 
 
 async def list_conversations(request: web.Request) -> web.Response:
@@ -163,6 +187,7 @@ def add_routes(app: web.Application, settings: Any) -> None:
     app.router.add_get("/staff/api/trainer/conversations", list_conversations)
     app.router.add_get("/staff/api/trainer/intents", intents)
     app.router.add_get("/staff/api/trainer/warnings", warnings)
+    app.router.add_get("/staff/api/trainer/stats", stats)
     app.router.add_post("/staff/api/trainer/example", add_example)
     app.router.add_post("/staff/api/trainer/story", keep_story)
     app.router.add_get("/staff/trainer.js", _static("trainer.js", "application/javascript; charset=utf-8"))

@@ -95,6 +95,7 @@ async function refresh() {
   const data = await res.json();
   if (!res.ok) { $("#status").textContent = data.error || "加载失败"; return; }
   render(data.conversations);
+  loadStats(params);
 }
 
 // advice on the training data (bot/data_warnings.py), read again after each change the page makes
@@ -105,6 +106,20 @@ async function loadWarnings() {
   const found = res.ok ? (await res.json()).warnings || [] : [];
   found.forEach((w) => list.append(el("li", { class: "warning " + w.kind }, `${w.file}:${w.line} ${w.message}`)));
   if (!found.length) list.append(el("li", { class: "none" }, "没有提示"));
+}
+
+// the trainer's figures for the filtered conversations: per intent, how often the robot fell back,
+// handed over to staff, or finished the conversation itself
+async function loadStats(params) {
+  const res = await fetch("/staff/api/trainer/stats?" + params, { headers: { Accept: "application/json" } });
+  const table = $("#stats");
+  table.replaceChildren(el("tr", {}, el("th", {}, "意图"), el("th", {}, "对话数"), el("th", {}, "没听懂"),
+    el("th", {}, "转人工"), el("th", {}, "自助完成")));
+  if (!res.ok) return;
+  const pct = (x) => (x * 100).toFixed(1) + "%";
+  Object.entries((await res.json()).by_intent || {}).forEach(([intent, r]) => table.append(
+    el("tr", { class: "intent", "data-intent": intent }, el("td", {}, intent), el("td", {}, String(r.conversations)),
+      el("td", {}, pct(r.fallback)), el("td", {}, pct(r.handoff)), el("td", {}, pct(r.contained)))));
 }
 
 $("#filters").addEventListener("submit", (event) => { event.preventDefault(); refresh(); });

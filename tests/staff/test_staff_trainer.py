@@ -122,3 +122,13 @@ async def test_the_training_data_warnings_are_served_to_trainers_only(trainer_co
         found = (await r.json())["warnings"]
     assert {"kind": "few_examples", "file": "nlu_data/new.yml", "line": 3,
             "message": "intent query_payment_history has 1 example(s); give it at least 15"} in found
+
+
+async def test_the_figures_per_day_and_intent_are_served_masked(trainer_console):
+    session, _ = await _logged_in(trainer_console.url, "S000")
+    async with session, session.get(f"{trainer_console.url}/staff/api/trainer/stats") as r:
+        figures = await r.json()
+    assert sum(d["conversations"] for d in figures["by_day"].values()) == 2
+    assert figures["by_intent"]["request_human"] == {"conversations": 1, "fallback": 0.0, "handoff": 1.0, "contained": 0.0}
+    assert figures["misunderstood"][0] == {"text": "那个啥东西怎么弄", "times": 1}
+    assert ID_NUMBER not in str(figures) and PHONE not in str(figures)

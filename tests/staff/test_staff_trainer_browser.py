@@ -42,6 +42,9 @@ async def test_relabel_a_misunderstood_message(trainer_console, trainer_root, br
     await first.locator(".result.error").wait_for()
     assert "private number" in await first.locator(".result").inner_text()
 
+    handoffs = page.locator("#stats tr[data-intent='request_human'] td")
+    await handoffs.first.wait_for()
+    assert [await handoffs.nth(i).inner_text() for i in range(5)] == ["request_human", "1", "0.0%", "100.0%", "0.0%"]
     warnings = page.locator("#warnings li.few_examples")
     await warnings.first.wait_for()
     assert "nlu_data/new.yml:3" in await warnings.first.inner_text()
