@@ -69,6 +69,17 @@
   }
 
   // ---------------------------------------------------------------- media in
+  // A kiosk browser without the autoplay flag needs one touch before it may play audio. A new
+  // AudioContext also reads "suspended" for a moment while its audio thread starts (longer on a
+  // busy machine), so the touch is asked only of a context that is still suspended after trying.
+  async function askForATouchIfAudioStaysSuspended(ctx) {
+    if (ctx.state !== "suspended") return;
+    await Promise.race([ctx.resume().catch(() => {}), new Promise((done) => setTimeout(done, 1500))]);
+    if (ctx.state !== "suspended") return;
+    $("start").hidden = false;
+    $("start-button").onclick = () => { ctx.resume(); $("start").hidden = true; };
+  }
+
   async function startMedia() {
     const wants = [{video: {width: 640, height: 480}, audio: {echoCancellation: true, noiseSuppression: true, channelCount: 1}},
                    {video: {width: 640, height: 480}}, {audio: {echoCancellation: true}}];
@@ -82,10 +93,7 @@
     $("mic-state").className = "pill " + (mic ? "on" : "bad");
     audioCtx = new AudioContext();
     send({type: "hello", rate: audioCtx.sampleRate, camera, mic, resume: resumeToken()});   // before the first audio chunk
-    if (audioCtx.state === "suspended") {   // a kiosk without the autoplay flag needs one touch
-      $("start").hidden = false;
-      $("start-button").onclick = () => { audioCtx.resume(); $("start").hidden = true; };
-    }
+    askForATouchIfAudioStaysSuspended(audioCtx);   // not awaited: camera and mic start meanwhile
     if (camera) {
       $("camera").srcObject = stream;
       watchVideoFrames($("camera"));
