@@ -15,7 +15,7 @@ from pathlib import Path
 from bot import rasa_service
 from bot.supervisor import PeriodicJob, PortInUse, Service, StartupFailed, Supervisor
 from bot.warmup import warm_up
-from hallbot.settings import Settings, child_environment, load
+from hallbot.settings import Settings, load
 from identity import keys
 
 log = logging.getLogger("hallbot")
@@ -33,8 +33,7 @@ EXPECTED_VALIDATION_WARNINGS = (
 )
 
 
-def _rasa_env() -> dict[str, str]:
-    return child_environment({"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+_rasa_env = rasa_service.rasa_env
 
 
 def _run_rasa(settings: Settings, *args: str, capture: bool = False) -> subprocess.CompletedProcess:

@@ -10,7 +10,7 @@ its text (which can name the customer or a bill)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ HANDOFF_ACTIONS = {"action_handoff"}
 HANDOFF_INTENTS = {"request_human"}
 HIDDEN_ENTITIES = {"address", "reason", "sms_code", "sensor_proof"}   # free text or secrets: no part shown
 DAY_S = 86400.0
+UNSURE_BELOW = 0.6     # a message predicted under this confidence is one a trainer should check
 
 
 def channel_of(sender: str) -> str:
@@ -149,6 +150,15 @@ def review(sender: str, events: Iterable[dict[str, Any]]) -> Conversation:
     built.close_turn()
     return Conversation(sender, channel_of(sender), tuple(built.messages))
 
+
+
+def reviewed(store: Any, wanted: Filters) -> Iterator[Conversation]:
+    """The conversations of a tracker store (bot.privacy.TrackerEvents) that pass `wanted`, newest
+    first, reviewed (masked)."""
+    for sender in store.senders(wanted.since):
+        conversation = review(sender, store.events(sender))
+        if conversation.messages and wanted.accepts(conversation):
+            yield conversation
 
 def format_conversation(conversation: Conversation) -> str:
     c = conversation

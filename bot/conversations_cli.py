@@ -6,12 +6,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-
 from bot import conversations, corrections, labelling, privacy, story_export
 from bot.conversations import DAY_S, Filters
 from hallbot.settings import load
-from identity import keys
 
 
 def _day(value: str | None) -> float | None:
@@ -29,13 +26,9 @@ def filters_from(args: argparse.Namespace) -> Filters:
 def _reviewed(wanted: Filters) -> Iterator[conversations.Conversation]:
     """The tracker store's conversations that pass the filters, newest first, reviewed (masked)."""
     settings = load()
-    store = privacy.TrackerEvents(privacy.tracker_url(settings.var_dir, settings.tracker_db),
-                                  keys.secret(keys.TRACKER_KEY, settings.var_dir))
+    store = privacy.tracker_events(settings.var_dir, settings.tracker_db)
     try:
-        for sender in store.senders(wanted.since):
-            conversation = conversations.review(sender, store.events(sender))
-            if conversation.messages and wanted.accepts(conversation):
-                yield conversation
+        yield from conversations.reviewed(store, wanted)
     finally:
         store.close()
 
@@ -43,11 +36,11 @@ def _reviewed(wanted: Filters) -> Iterator[conversations.Conversation]:
 def list_conversations(args: argparse.Namespace) -> int:
     wanted = filters_from(args)
     if args.export_csv:
-        rows = labelling.export_csv(_reviewed(wanted), Path(args.export_csv), args.below or labelling.UNSURE_BELOW)
+        rows = labelling.export_csv(_reviewed(wanted), Path(args.export_csv), args.below or conversations.UNSURE_BELOW)
         print(f"{rows} message(s) to label in {args.export_csv} (fill correct_intent; `hallbot import-labels` reads it)")
         return 0
     if args.stats:
-        print(labelling.format_analytics(labelling.analytics(_reviewed(wanted), args.below or labelling.UNSURE_BELOW)))
+        print(labelling.format_analytics(labelling.analytics(_reviewed(wanted), args.below or conversations.UNSURE_BELOW)))
         return 0
     shown = 0
     for conversation in _reviewed(wanted):
@@ -98,23 +91,17 @@ def _relabels(pairs: list[str]) -> dict[int, str]:
 
 def keep_story(args: argparse.Namespace) -> int:
     settings = load()
-    store = privacy.TrackerEvents(privacy.tracker_url(settings.var_dir, settings.tracker_db),
-                                  keys.secret(keys.TRACKER_KEY, settings.var_dir))
+    store = privacy.tracker_events(settings.var_dir, settings.tracker_db)
     try:
-        events = list(store.events(args.sender))
+        events = store.events(args.sender)
     finally:
         store.close()
-    if not events:
-        print(f"no conversation {args.sender!r} in the tracker store (`hallbot conversations` lists them)")
-        return 1
-    domain = yaml.safe_load((settings.root / "domain.yml").read_text(encoding="utf-8")) or {}
     kind = "training" if args.training else "test"
     try:
-        story = story_export.build(args.sender, events, domain, kind, _relabels(args.relabel), args.name)
+        saved = story_export.keep(settings.root, args.sender, events, kind, _relabels(args.relabel), args.name)
     except story_export.StoryRefused as refused:
-        print(f"not kept: {refused}")
+        print(f"not kept: {refused}" + (" (`hallbot conversations` lists them)" if not events else ""))
         return 1
-    saved = story_export.save(settings.root, story, kind)
     where = saved.path.relative_to(settings.root)
     print(f"kept as {'a training story' if args.training else 'a conversation test'} in {where}: {saved.name!r}"
           + (f"; {saved.unsure} turn(s) flagged to check" if saved.unsure else "")

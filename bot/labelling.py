@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import corrections
-from bot.conversations import HANDOFF_ACTIONS, HANDOFF_INTENTS, Conversation, ReviewedMessage
+from bot.conversations import UNSURE_BELOW, Conversation, ReviewedMessage
 
 COLUMNS = ["sender", "at", "text", "predicted_intent", "confidence", "correct_intent"]
-UNSURE_BELOW = 0.6
 
 
 def unsure(message: ReviewedMessage, below: float) -> bool:
@@ -101,10 +100,6 @@ class Analytics:
     misunderstood: list[tuple[str, int]]         # (masked text, times), most frequent first
 
 
-def _handoff_at(message: ReviewedMessage) -> bool:
-    return message.intent in HANDOFF_INTENTS or bool(HANDOFF_ACTIONS & set(message.actions))
-
-
 def analytics(conversations: Iterable[Conversation], below: float = UNSURE_BELOW, top: int = 20) -> Analytics:
     days: dict[str, list[Conversation]] = defaultdict(list)
     intents: dict[str, list[Conversation]] = defaultdict(list)
@@ -118,7 +113,7 @@ def analytics(conversations: Iterable[Conversation], below: float = UNSURE_BELOW
         missed.update(m.text for m in c.messages if not m.intent.startswith("EXTERNAL_") and unsure(m, below))
 
     def rates(found: list[Conversation]) -> Rates:
-        return Rates(len(found), sum(c.fallback for c in found), sum(any(map(_handoff_at, c.messages)) for c in found))
+        return Rates(len(found), sum(c.fallback for c in found), sum(c.handoff for c in found))
     return Analytics({d: rates(v) for d, v in sorted(days.items())},
                      {i: rates(v) for i, v in sorted(intents.items(), key=lambda kv: -len(kv[1]))},
                      missed.most_common(top))

@@ -53,6 +53,11 @@ class PruneReport:
         return asdict(self)
 
 
+def tracker_events(var_dir: Path, tracker_db: str | None) -> TrackerEvents:
+    """The tracker store, with the key that unseals its rows."""
+    return TrackerEvents(tracker_url(var_dir, tracker_db), keys.secret(keys.TRACKER_KEY, var_dir))
+
+
 def tracker_url(var_dir: Path, tracker_db: str | None) -> str:
     """The tracker store's database as SQLAlchemy sees it from the app's venv."""
     if not tracker_db:
@@ -176,7 +181,7 @@ def _prune_logs(log_dir: Path, cutoff: float) -> int:
 def prune(var_dir: Path, tracker_db: str | None, retention: Retention = Retention(),
           now: float | None = None) -> PruneReport:
     now = time.time() if now is None else now
-    events = TrackerEvents(tracker_url(var_dir, tracker_db), keys.secret(keys.TRACKER_KEY, var_dir))
+    events = tracker_events(var_dir, tracker_db)
     try:
         stale = events.stale_senders(now - retention.conversations_days * DAY_S)
         deleted_events = events.delete(stale)
@@ -263,7 +268,7 @@ def erase_face(customer_id: str, faces: FaceForgetter, business: FaceIdHolder | 
 def export(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_url: str,
            business: Any = None) -> dict[str, Any]:
     """Everything the robot holds about one customer, for the customer (their own data, in clear)."""
-    events = TrackerEvents(tracker_url(var_dir, tracker_db), keys.secret(keys.TRACKER_KEY, var_dir))
+    events = tracker_events(var_dir, tracker_db)
     try:
         conversations = [{"conversation": sender,
                           "turns": [{"time": e.get("timestamp"), "who": e["event"], "text": e.get("text")}
@@ -312,7 +317,7 @@ def delete(customer_id: str, *, var_dir: Path, tracker_db: str | None, face_db_u
            phones: Iterable[str] = (), business: FaceIdHolder | None = None) -> dict[str, int | str]:
     """Erase the robot's copy: conversations, the face (erase_face: templates, consents, the
     business record's face id), SMS state of the phones."""
-    events = TrackerEvents(tracker_url(var_dir, tracker_db), keys.secret(keys.TRACKER_KEY, var_dir))
+    events = tracker_events(var_dir, tracker_db)
     try:
         senders = events.senders_of(customer_id)
         deleted_events = events.delete(senders)

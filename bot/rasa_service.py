@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from hallbot.settings import RASA_MAX_BODY_BYTES, Settings
+from hallbot.settings import RASA_MAX_BODY_BYTES, Settings, child_environment
 from identity import keys
 
 # identity/spoken_numbers.py: rasa_addons/spoken_numbers.py rewrites every training text with it
@@ -19,6 +19,11 @@ TRAINING_INPUTS = ("config.yml", "domain.yml", "nlu_data", "stories", "identity/
 ENCRYPTED_TRACKER_STORE = "rasa_addons.encrypted_tracker_store.EncryptedSQLTrackerStore"
 ENCRYPTED_EVENT_BROKER = "rasa_addons.encrypted_event_broker.EncryptedPikaEventBroker"
 
+
+
+def rasa_env() -> dict[str, str]:
+    """The environment of a Rasa command run from here (train, test, data validate): quiet libraries."""
+    return child_environment({"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
 
 def tracker_store_config(settings: Settings) -> dict:
     encrypted = {"type": ENCRYPTED_TRACKER_STORE,

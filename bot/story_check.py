@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot import rasa_service
-from hallbot.settings import Settings, child_environment
+from hallbot.settings import Settings
 
 STORIES = Path("tests/e2e")
 
@@ -49,11 +49,10 @@ def run(settings: Settings, model: Path, stories: Path | None = None, out_dir: P
     stories = stories or settings.root / STORIES
     with tempfile.TemporaryDirectory(prefix="hallbot-stories-") as scratch:
         out = out_dir or Path(scratch)
-        env = child_environment({"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
         result = subprocess.run(
             rasa_service.rasa_command(settings, "test", "core", "--e2e", "--model", str(model), "--stories",
                                       str(stories), "--out", str(out), "--no-plot"),
-            cwd=settings.root, env=env, capture_output=True, text=True, timeout=900)
+            cwd=settings.root, env=rasa_service.rasa_env(), capture_output=True, text=True, timeout=900)
         output = result.stdout + result.stderr
         failed_file = out / "failed_test_stories.yml"
         if result.returncode != 0 or not failed_file.exists():

@@ -30,14 +30,13 @@ from typing import Any
 
 import yaml
 
-from bot.conversations import FALLBACK_INTENT
+from bot.conversations import FALLBACK_INTENT, UNSURE_BELOW
 from identity.id_number import check_char
 from identity.masking import sub_numbers
 from identity.spoken_numbers import to_digits
 
 TEST_STORIES = Path("tests/e2e/test_reviewed_stories.yml")
 TRAINING_STORIES = Path("stories/reviewed.yml")
-UNSURE_BELOW = 0.6                  # a turn predicted below this is flagged for the trainer
 SKIPPED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
 NUMBER_ENTITIES = {"account_no", "id_number", "phone", "sms_code", "identity_key", "callback_phone"}
 FREE_TEXT_STAND_INS = {"address": "幸福路8号3栋201", "reason": "家里没电了", "new_holder_name": "张三"}
@@ -236,3 +235,12 @@ def save(root: Path, story: Story, kind: str = "test") -> Saved:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return Saved(path, name, story.unsure)
+
+
+def keep(root: Path, sender: str, events: list[dict[str, Any]], kind: str = "test",
+         relabel: dict[int, str] | None = None, name: str | None = None) -> Saved:
+    """build + save, with the project's domain (which slots steer the dialogue)."""
+    if not events:
+        raise StoryRefused(f"no conversation {sender!r} in the tracker store")
+    domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
+    return save(root, build(sender, events, domain, kind, relabel, name), kind)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot import model_gate, model_switch, nlu_eval, rasa_service, story_check, yaml_check
 from bot.model_versions import HeldOutScores, ModelStore, ModelVersion, changed_inputs, version_name
-from hallbot.settings import Settings, child_environment
+from hallbot.settings import Settings
 
 BLOCKED = 3          # exit status: trained, but the model in service stays (held-out drop)
 FINETUNE_SAFE = {"nlu_data"}   # the only input a finetune may see changed
@@ -57,8 +57,7 @@ def plan(in_service: ModelVersion | None, versions: list[ModelVersion], fingerpr
     return TrainPlan("full", why, changed)
 
 
-def rasa_env() -> dict[str, str]:
-    return child_environment({"SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+rasa_env = rasa_service.rasa_env
 
 
 def train_command(settings: Settings, out_dir: Path, name: str, base: Path | None) -> list[str]:

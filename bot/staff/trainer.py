@@ -7,12 +7,12 @@ of the console (bot.staff.web); a member without the role gets 403."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from bot import conversations, corrections, data_warnings, labelling, privacy, story_export
@@ -67,30 +67,26 @@ def filters_of(query: Any) -> conversations.Filters:
         intent=query.get("intent") or None, search=query.get("search") or None)
 
 
+def _store(url: str, var_dir: Path) -> privacy.TrackerEvents:
+    return privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+
+
 def _listing(url: str, var_dir: Path, wanted: conversations.Filters) -> list[dict[str, Any]]:
-    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
-    found = []
+    store = _store(url, var_dir)
     try:
-        for sender in store.senders(wanted.since):
-            conversation = conversations.review(sender, store.events(sender))
-            if conversation.messages and wanted.accepts(conversation):
-                found.append({**asdict(conversation), "fallback": conversation.fallback, "handoff": conversation.handoff,
-                              "messages": [{**asdict(m), "fallback": m.fallback} for m in conversation.messages]})
-                if len(found) >= MAX_CONVERSATIONS:
-                    break
+        found = list(itertools.islice(conversations.reviewed(store, wanted), MAX_CONVERSATIONS))
     finally:
         store.close()
-    return found
+    return [{**asdict(c), "fallback": c.fallback, "handoff": c.handoff,
+             "messages": [{**asdict(m), "fallback": m.fallback} for m in c.messages]} for c in found]
 
 
 def _figures(url: str, var_dir: Path, wanted: conversations.Filters) -> dict[str, Any]:
-    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+    store = _store(url, var_dir)
     try:
-        reviewed = [c for c in (conversations.review(s, store.events(s)) for s in store.senders(wanted.since))
-                    if c.messages and wanted.accepts(c)]
+        figures = labelling.analytics(conversations.reviewed(store, wanted))
     finally:
         store.close()
-    figures = labelling.analytics(reviewed)
 
     def rates(r: labelling.Rates) -> dict[str, Any]:
         return {"conversations": r.conversations, "fallback": r.share(r.fallback), "handoff": r.share(r.handoff),
@@ -146,15 +142,14 @@ async def add_example(request: web.Request) -> web.Response:
 
 def _keep_story(url: str, var_dir: Path, root: Path, sender: str, kind: str,
                 relabel: dict[int, str]) -> story_export.Saved:
-    store = privacy.TrackerEvents(url, keys.secret(keys.TRACKER_KEY, var_dir))
+    store = _store(url, var_dir)
     try:
         events = store.events(sender)
     finally:
         store.close()
     if not events:
         raise story_export.StoryRefused("没有这段对话")
-    domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8")) or {}
-    return story_export.save(root, story_export.build(sender, events, domain, kind, relabel), kind)
+    return story_export.keep(root, sender, events, kind, relabel)
 
 
 async def keep_story(request: web.Request) -> web.Response:
